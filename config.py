@@ -1,0 +1,156 @@
+"""Settings for Lavande: defaults per environment, overridden by environment variables.
+
+Nothing here reads a required variable at import time: ``eshop.create_app`` resolves
+the environment and checks the result (see ``load_environment`` and ``check``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "lavande-development-key-not-for-production"
+THIRTEEN_MONTHS = timedelta(days=390)  # 13 months counted short, so never over
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    SECRET_KEY_FALLBACKS: list[str] = []
+    SQLALCHEMY_DATABASE_URI: str | None = None  # resolved in create_app (instance/)
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Cookies: the session cookie is technical and lives for the browser session.
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_REFRESH_EACH_REQUEST = False
+    REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's; never set (see consent)
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+
+    # Consent
+    CONSENT_MAX_AGE_DAYS = 182  # 6 months; at most 390 (13 months)
+    COOKIE_POLICY_TEXT_VERSION = "2026-11"
+    CONSENT_LOG_RETENTION_DAYS = 5 * 365
+
+    # Languages
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    # Rate limits (memory by default; Redis when RATELIMIT_STORAGE_URI points at it)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Mail: without MAIL_SERVER, the outbox writes .eml files under instance/mail/
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Lavande <commandes@lavande.example>"
+    MAIL_ORDER_SENDER = "Lavande <commandes@lavande.example>"
+    MAIL_NEWSLETTER_SENDER = "Lavande - lettre <lettre@lavande.example>"
+    MAIL_OWNER_ADDRESS = "boutique@lavande.example"
+    OUTBOX_MAX_ATTEMPTS = 6
+    OUTBOX_BATCH_SIZE = 200
+
+    # Shop
+    SHOP_NAME = "Lavande"
+    SHOP_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+    SHOP_BIC = "AGRIFRPPXXX"
+    ADMIN_IDLE_TIMEOUT_MINUTES = 30
+
+
+class DevelopmentConfig(Config):
+    """A first run on one machine: SQLite under instance/, mail to .eml files."""
+
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    """The test suite: fast hashing, no real secret, database given by the fixture."""
+
+    TESTING = True
+    SECRET_KEY = "lavande-testing-key"
+    SERVER_NAME = None
+    PUBLIC_BASE_URL = "http://localhost"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn: secure cookies, HSTS, and a real secret key required."""
+
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Environment variables read by create_app, with the type each is parsed to.
+ENVIRONMENT_SETTINGS: dict[str, type] = {
+    "SECRET_KEY": str,
+    "PUBLIC_BASE_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "MAIL_ORDER_SENDER": str,
+    "MAIL_NEWSLETTER_SENDER": str,
+    "MAIL_OWNER_ADDRESS": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "CONSENT_MAX_AGE_DAYS": int,
+    "ADMIN_IDLE_TIMEOUT_MINUTES": int,
+    "SHOP_IBAN": str,
+    "SHOP_BIC": str,
+}
+
+
+def _parse(kind: type, raw: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+def load_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read the settings the environment overrides, parsed to their types."""
+    environ = dict(os.environ if environ is None else environ)
+    settings: dict[str, Any] = {}
+    for name, kind in ENVIRONMENT_SETTINGS.items():
+        if environ.get(name):
+            settings[name] = _parse(kind, environ[name])
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            environ["DATABASE_URL"]
+        )
+    if environ.get("SECRET_KEY_FALLBACKS"):
+        settings["SECRET_KEY_FALLBACKS"] = environ["SECRET_KEY_FALLBACKS"].split(",")
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Let ``postgres://`` and ``postgresql://`` URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    """The zero-setup database: a SQLite file in the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "lavande.db")

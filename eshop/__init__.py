@@ -1,0 +1,133 @@
+"""Lavande: a small online shop, private by construction.
+
+``create_app`` is the only entry point: ``flask --app eshop`` and
+``gunicorn 'eshop:create_app()'`` both call it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import CONFIGS, DEV_SECRET_KEY, Config, default_sqlite_url, load_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The settings would make the shop unsafe or unable to run."""
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build the shop: settings, extensions, consent, blueprints, commands.
+
+    ``config`` is a config class, or a dict of overrides on top of the class named
+    by ``LAVANDE_ENV`` (development by default) and the environment variables.
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path_for(config),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def instance_path_for(config: type[Config] | dict[str, Any] | None) -> str:
+    """The instance folder (SQLite database, .eml mails, uploads)."""
+    if isinstance(config, type) and getattr(config, "INSTANCE_PATH", None):
+        return str(config.INSTANCE_PATH)  # type: ignore[attr-defined]
+    if isinstance(config, dict) and config.get("INSTANCE_PATH"):
+        return str(config["INSTANCE_PATH"])
+    return os.environ.get("LAVANDE_INSTANCE_PATH", str(ROOT / "instance"))
+
+
+def configure(app: Flask, config: type[Config] | dict[str, Any] | None) -> None:
+    """Resolve settings and check them.
+
+    A config class is taken as it is (the tests' way: hermetic). Otherwise the class
+    named by ``LAVANDE_ENV`` (development by default), then environment variables,
+    then the given overrides.
+    """
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(CONFIGS[os.environ.get("LAVANDE_ENV", "development")])
+        app.config.update(load_environment())
+        app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_sqlite_url(app.instance_path)
+    check(app)
+
+
+def check(app: Flask) -> None:
+    """Refuse to start with settings that are unsafe in production."""
+    production = not (app.debug or app.testing)
+    secret = app.config.get("SECRET_KEY") or ""
+    if production and (secret == DEV_SECRET_KEY or len(secret) < 32):
+        raise ConfigurationError(
+            "Set SECRET_KEY to a random value of at least 32 characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from eshop import consent, database, i18n, security
+    from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=";".join(i18n.translation_directories()),
+    )
+    i18n.init_app(app)
+    consent.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from eshop import health
+    from eshop.admin.views import bp as admin_bp
+    from eshop.cart.views import bp as cart_bp
+    from eshop.catalog.views import bp as catalog_bp
+    from eshop.consent.views import bp as consent_bp
+    from eshop.newsletter.views import bp as newsletter_bp
+    from eshop.orders.views import bp as orders_bp
+    from eshop.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(newsletter_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from eshop import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from eshop import cli
+
+    cli.init_app(app)

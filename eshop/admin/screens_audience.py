@@ -1,0 +1,1 @@
+"""Admin: screens_audience (being written)."""

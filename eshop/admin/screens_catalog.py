@@ -1,0 +1,1 @@
+"""Admin: screens_catalog (being written)."""

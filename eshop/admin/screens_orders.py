@@ -1,0 +1,1 @@
+"""Admin: screens_orders (being written)."""

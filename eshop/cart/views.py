@@ -1,0 +1,7 @@
+"""Views of the cart domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("cart", __name__)

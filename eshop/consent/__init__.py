@@ -1,0 +1,59 @@
+"""Consent: the one gateway for cookies (registry, service, guard, session).
+
+Other packages import the functions below and never touch ``request.cookies``,
+``response.set_cookie`` or a Set-Cookie header themselves.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .guard import ConsentGuard, CookieViolation
+from .registry import Category, CookieSpec, Registry
+from .service import (
+    UnregisteredCookie,
+    allows,
+    cookie_expires_at,
+    cookie_was_rejected,
+    current_state,
+    delete_cookie,
+    init_registry,
+    policy_version,
+    read_cookie,
+    record_decision,
+    registry,
+    set_cookie,
+)
+from .session import ConsentSessionInterface
+from .state import ConsentState
+
+__all__ = [
+    "Category",
+    "ConsentState",
+    "CookieSpec",
+    "CookieViolation",
+    "Registry",
+    "UnregisteredCookie",
+    "allows",
+    "cookie_expires_at",
+    "cookie_was_rejected",
+    "current_state",
+    "delete_cookie",
+    "init_app",
+    "policy_version",
+    "read_cookie",
+    "record_decision",
+    "registry",
+    "set_cookie",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Install the registry, the session interface, the guard and template helpers."""
+    reg = init_registry(app)
+    app.session_interface = ConsentSessionInterface()
+    app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
+        app.wsgi_app, reg, strict=app.debug or app.testing
+    )
+    app.jinja_env.globals["consent_allows"] = allows
+    app.jinja_env.globals["consent_state"] = current_state

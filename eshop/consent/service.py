@@ -1,0 +1,271 @@
+"""The consent service: the only code that reads or writes cookies.
+
+Every first-party cookie but the session is stored in a signed envelope that carries
+its absolute expiry, so a later write keeps the date the cookie first got: a revisit
+never extends a cookie. Each write is recorded in the WSGI environ, where the guard
+(``guard.py``) checks that every Set-Cookie header of the response came from here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask.wrappers import Response
+from itsdangerous import BadData, URLSafeSerializer
+
+from eshop.clock import utcnow
+
+from .registry import Category, CookieSpec, Registry, build_registry
+from .state import UNDECIDED, ConsentState, new_decision, state_from_payload
+
+log = logging.getLogger(__name__)
+
+ENV_WRITTEN = "lavande.consent.written"  # list of (name, value) written by the service
+ENV_STATE = "lavande.consent.state"  # the consent in force for this response
+MAX_COOKIE_BYTES = 4096
+
+
+class UnregisteredCookie(LookupError):
+    """Code asked for a cookie the registry does not declare: a programming error."""
+
+
+def registry() -> Registry:
+    """The registry of the running app."""
+    return current_app.extensions["lavande.consent"]
+
+
+def init_registry(app: Flask) -> Registry:
+    """Build and check the registry; a lifetime over 13 months stops start-up."""
+    reg = build_registry(
+        app.config["CONSENT_MAX_AGE_DAYS"], app.config["COOKIE_POLICY_TEXT_VERSION"]
+    )
+    app.extensions["lavande.consent"] = reg
+    return reg
+
+
+def _spec(name: str) -> CookieSpec:
+    spec = registry().get(name)
+    if spec is None:
+        raise UnregisteredCookie(f"cookie {name!r} is not in the consent registry")
+    return spec
+
+
+def _serializer(name: str) -> URLSafeSerializer:
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
+    return URLSafeSerializer(keys, salt=f"lavande.cookie.{name}")
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+def _cache() -> dict[str, Any]:
+    if "_consent_cookies" not in g:
+        g._consent_cookies = {}
+        g._consent_rejected = set()
+    return g._consent_cookies
+
+
+def read_raw_cookie(name: str) -> str | None:
+    """The raw value the browser sent for a registered cookie (the session's)."""
+    _spec(name)
+    return request.cookies.get(name)
+
+
+def _read_envelope(name: str) -> tuple[Any, datetime] | None:
+    cache = _cache()
+    if name in cache:
+        return cache[name]
+    spec = _spec(name)
+    raw = request.cookies.get(name)
+    result = None
+    if raw is not None:
+        result = _open_envelope(name, raw, spec)
+        if result is None:
+            g._consent_rejected.add(name)
+    cache[name] = result
+    return result
+
+
+def _open_envelope(
+    name: str, raw: str, spec: CookieSpec
+) -> tuple[Any, datetime] | None:
+    if len(raw) > MAX_COOKIE_BYTES:
+        return None
+    try:
+        value, expires = _serializer(name).loads(raw)
+        expires_at = datetime.fromtimestamp(int(expires), UTC)
+    except (BadData, TypeError, ValueError, OverflowError, OSError):
+        return None
+    now = utcnow()
+    lifetime = spec.max_age or timedelta(0)
+    if expires_at <= now or expires_at > now + lifetime + timedelta(minutes=5):
+        return None
+    return value, expires_at
+
+
+def read_cookie(name: str) -> Any | None:
+    """The value of a registered cookie, or None if absent, forged or expired.
+
+    A cookie of a category the visitor does not (or no longer) accept reads as None.
+    """
+    spec = _spec(name)
+    if not allows(spec.category):
+        return None
+    envelope = _read_envelope(name)
+    return None if envelope is None else envelope[0]
+
+
+def cookie_was_rejected(name: str) -> bool:
+    """True when the browser sent this cookie but it was tampered, stale or garbage."""
+    spec = _spec(name)
+    if allows(spec.category):
+        _read_envelope(name)
+    return name in g.get("_consent_rejected", set())
+
+
+def cookie_expires_at(name: str) -> datetime | None:
+    """When the browser's copy of this cookie expires, if it sent a valid one."""
+    envelope = _read_envelope(name)
+    return None if envelope is None else envelope[1]
+
+
+# --- the decision -----------------------------------------------------------------
+
+
+def policy_version() -> str:
+    return registry().policy_version
+
+
+def stored_state() -> ConsentState:
+    """The decision in the visitor's consent cookie, ignoring Global Privacy Control."""
+    envelope = _read_envelope("consent")
+    if envelope is None:
+        return UNDECIDED
+    return state_from_payload(
+        envelope[0], policy_version=policy_version(), now=utcnow()
+    )
+
+
+def current_state() -> ConsentState:
+    """The consent in force for this request and its response."""
+    if "_consent_state" in g:
+        return g._consent_state
+    state = stored_state()
+    if request.headers.get("Sec-GPC", "").strip() == "1":
+        state = state.with_gpc()
+    _set_state(state)
+    return state
+
+
+def _set_state(state: ConsentState) -> None:
+    g._consent_state = state
+    request.environ[ENV_STATE] = state
+
+
+def allows(category: Category | str) -> bool:
+    """True if the visitor accepted this category (technical is always allowed)."""
+    if Category(category) is Category.TECHNICAL:
+        return True
+    return current_state().allows(category)
+
+
+def record_decision(
+    response: Response, accepted: set[Category], *, source: str
+) -> ConsentState:
+    """Store a new decision and delete, in the same response, every cookie of a
+    category that is no longer accepted."""
+    previous = current_state()
+    state = new_decision(
+        accepted,
+        source=source,
+        policy_version=policy_version(),
+        now=utcnow(),
+        lifetime=_spec("consent").max_age or timedelta(0),
+        consent_id=previous.consent_id,
+    )
+    _set_state(state)
+    set_cookie(response, "consent", state.to_payload(), fresh=True)
+    for spec in registry().first_party():
+        if spec.category is not Category.TECHNICAL and not state.allows(spec.category):
+            if spec.name in request.cookies:
+                delete_cookie(response, spec.name)
+    return state
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def _record(name: str, value: str) -> None:
+    request.environ.setdefault(ENV_WRITTEN, []).append((name, value))
+
+
+def _write(
+    response: Response, spec: CookieSpec, value: str, expires: datetime | None
+) -> None:
+    max_age = None
+    if expires is not None:
+        max_age = max(0, int((expires - utcnow()).total_seconds()))
+    _record(spec.name, value)
+    response.set_cookie(
+        spec.name,
+        value,
+        max_age=max_age,
+        expires=expires,
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=spec.http_only,
+        samesite="Lax",
+    )
+
+
+def set_cookie(
+    response: Response, name: str, value: Any, *, fresh: bool = False
+) -> bool:
+    """Write a registered cookie if its category is accepted; return whether it was.
+
+    The value (anything JSON can hold) is signed. Its expiry is absolute: a cookie the
+    browser already holds keeps its expiry, unless ``fresh`` asks for a new lifetime
+    (a new consent decision, or a cart started again after being emptied).
+    """
+    spec = _spec(name)
+    if not spec.signed:
+        raise UnregisteredCookie(f"cookie {name!r} is written by its own serializer")
+    if not allows(spec.category):
+        return False
+    existing = None if fresh else _read_envelope(name)
+    if existing is not None:
+        expires = existing[1]
+    else:
+        expires = utcnow().replace(microsecond=0) + (spec.max_age or timedelta(0))
+    token = _serializer(name).dumps([value, int(expires.timestamp())])
+    if len(token) + len(name) + 100 > MAX_COOKIE_BYTES:
+        raise ValueError(f"cookie {name!r} would exceed {MAX_COOKIE_BYTES} bytes")
+    _write(response, spec, token, expires)
+    _cache()[name] = (value, expires)
+    return True
+
+
+def set_raw_cookie(response: Response, name: str, value: str) -> None:
+    """Write an unsigned-envelope technical cookie (the session, signed by Flask)."""
+    spec = _spec(name)
+    if spec.signed or spec.category is not Category.TECHNICAL:
+        raise UnregisteredCookie(f"cookie {name!r} must be written with set_cookie")
+    expires = None if spec.max_age is None else utcnow() + spec.max_age
+    _write(response, spec, value, expires)
+
+
+def delete_cookie(response: Response, name: str) -> None:
+    """Delete a registered cookie in this response (Max-Age=0)."""
+    spec = _spec(name)
+    _record(spec.name, "")
+    response.delete_cookie(
+        spec.name,
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=spec.http_only,
+        samesite="Lax",
+    )
+    _cache()[name] = None

@@ -1,0 +1,122 @@
+"""The visitor's decision, as kept in the signed ``consent`` cookie."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .registry import OPTIONAL_CATEGORIES, Category
+
+SOURCES = ("banner", "preferences")
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What the visitor agreed to, or that they have not decided yet.
+
+    ``choices`` maps each optional category to True (accepted) or False (refused);
+    technical cookies need no consent and are always allowed.
+    """
+
+    decided: bool = False
+    consent_id: str | None = None
+    policy_version: str | None = None
+    decided_at: datetime | None = None
+    expires_at: datetime | None = None
+    source: str | None = None
+    choices: dict[Category, bool] = field(default_factory=dict)
+    gpc: bool = False  # the browser sent Sec-GPC: 1 and no explicit opt-in overrides it
+
+    def allows(self, category: Category | str) -> bool:
+        category = Category(category)
+        if category is Category.TECHNICAL:
+            return True
+        return self.decided and self.choices.get(category, False)
+
+    def with_gpc(self) -> ConsentState:
+        """Global Privacy Control: refuse every optional category unless the visitor
+        opted in explicitly on the preferences page."""
+        if self.decided and self.source == "preferences":
+            return self
+        return replace(
+            self,
+            decided=True,
+            choices={category: False for category in OPTIONAL_CATEGORIES},
+            gpc=True,
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        assert self.decided_at and self.expires_at
+        return {
+            "i": self.consent_id,
+            "v": self.policy_version,
+            "d": int(self.decided_at.timestamp()),
+            "e": int(self.expires_at.timestamp()),
+            "s": self.source,
+            "c": [c.value for c in OPTIONAL_CATEGORIES if self.choices.get(c)],
+        }
+
+
+UNDECIDED = ConsentState()
+
+
+def new_decision(
+    accepted: set[Category],
+    *,
+    source: str,
+    policy_version: str,
+    now: datetime,
+    lifetime: timedelta,
+    consent_id: str | None = None,
+) -> ConsentState:
+    """Build a fresh decision, valid for ``lifetime`` from ``now``."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown consent source {source!r}")
+    return ConsentState(
+        decided=True,
+        consent_id=consent_id or secrets.token_urlsafe(12),
+        policy_version=policy_version,
+        decided_at=now,
+        expires_at=now + lifetime,
+        source=source,
+        choices={c: c in accepted for c in OPTIONAL_CATEGORIES},
+    )
+
+
+def state_from_payload(
+    payload: Any, *, policy_version: str, now: datetime
+) -> ConsentState:
+    """Parse a cookie payload; anything wrong, stale or expired is undecided."""
+    try:
+        if not isinstance(payload, dict) or payload.get("v") != policy_version:
+            return UNDECIDED
+        consent_id = payload["i"]
+        source = payload["s"]
+        decided_at = datetime.fromtimestamp(int(payload["d"]), UTC)
+        expires_at = datetime.fromtimestamp(int(payload["e"]), UTC)
+        accepted = payload["c"]
+        if (
+            not isinstance(consent_id, str)
+            or not 8 <= len(consent_id) <= 64
+            or source not in SOURCES
+            or not isinstance(accepted, list)
+            or expires_at <= now
+            or decided_at > now + timedelta(minutes=5)
+        ):
+            return UNDECIDED
+        known = {c.value for c in OPTIONAL_CATEGORIES}
+        if any(not isinstance(c, str) or c not in known for c in accepted):
+            return UNDECIDED
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return UNDECIDED
+    return ConsentState(
+        decided=True,
+        consent_id=consent_id,
+        policy_version=policy_version,
+        decided_at=decided_at,
+        expires_at=expires_at,
+        source=source,
+        choices={c: c.value in accepted for c in OPTIONAL_CATEGORIES},
+    )

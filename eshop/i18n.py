@@ -1,0 +1,66 @@
+"""Languages: French by default, English on request, chosen by URL, not by cookie.
+
+Each domain keeps its own catalogue in ``eshop/<domain>/translations``; Flask-Babel
+merges them. ``?lang=en`` (or ``fr``) picks a language explicitly and is carried on
+every link built with ``url_for``; otherwise Accept-Language decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def translation_directories() -> list[str]:
+    """Every domain's translations folder, as Flask-Babel wants them."""
+    return sorted(str(p) for p in PACKAGE_DIR.glob("*/translations") if p.is_dir())
+
+
+def compile_catalogs() -> list[Path]:
+    """Compile each .po file to the .mo Flask-Babel reads, when it is out of date."""
+    compiled = []
+    for po_path in PACKAGE_DIR.glob("*/translations/*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        compiled.append(mo_path)
+    return compiled
+
+
+def select_locale() -> str:
+    """The URL's explicit ``?lang=``, else the browser's preference, else French."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    explicit = request.args.get("lang", "")
+    if explicit in languages:
+        g.explicit_lang = explicit
+        return explicit
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def keep_explicit_language(endpoint: str, values: dict[str, Any]) -> None:
+    """Carry an explicit ``?lang=`` over to every link of the page."""
+    lang = g.get("explicit_lang") if has_request_context() else None
+    if lang and endpoint != "static" and "lang" not in values:
+        values["lang"] = lang
+
+
+def init_app(app: Flask) -> None:
+    app.url_defaults(keep_explicit_language)
+    app.jinja_env.globals["current_language"] = current_language

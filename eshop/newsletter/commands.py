@@ -1,0 +1,9 @@
+"""Command-line commands of the newsletter domain."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add this domain's commands to ``flask --app eshop``."""

@@ -1,0 +1,7 @@
+"""Views of the newsletter domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("newsletter", __name__)

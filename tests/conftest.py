@@ -1,0 +1,276 @@
+"""Fixtures for the whole suite: app, client, db, runner, smtp, live_server, browser.
+
+The database is real: SQLite by default, PostgreSQL when ``TEST_DATABASE_URL`` points
+at a server (the tests create, migrate and drop their own database there). The schema
+is built once per run by the migrations, and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+from eshop import create_app, i18n
+from eshop.extensions import db as _db
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    i18n.compile_catalogs()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- database -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database for this test run."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lavande-test.db'}"
+        return
+    import psycopg
+
+    from config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"lavande_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_config(database_url: str, instance_path: Path, **extra: Any) -> type:
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        **extra,
+    }
+    return type("TestConfig", (TestingConfig,), attrs)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """Apply every migration once to the empty test database."""
+    from flask_migrate import upgrade
+
+    app = create_app(make_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade(revision="heads")
+        _db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables() -> None:
+    """Remove every row so the next test starts from an empty, migrated schema."""
+    engine = _db.engine
+    tables = [t.name for t in _db.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{name}"' for name in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{name}"'))
+            has_sequence = conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+            ).first()
+            if has_sequence:
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture
+def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
+    """Extra settings for this test's app; a test may override it to change config."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    migrated_database: str, tmp_path: Path, app_config: dict[str, Any]
+) -> Iterator[Flask]:
+    """The shop, configured for tests, on the migrated test database."""
+    application = create_app(
+        make_config(migrated_database, tmp_path / "instance", **app_config)
+    )
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        empty_all_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The database, inside an app context, for tests that work with models."""
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def is_postgres(app: Flask) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+# --- a real SMTP server -----------------------------------------------------------
+
+
+@dataclass
+class SMTPSink:
+    """What the test SMTP server received."""
+
+    host: str
+    port: int
+    envelopes: list[Any] = field(default_factory=list)
+    connections: int = 0
+
+    @property
+    def messages(self) -> list[Message]:
+        return [message_from_bytes(e.original_content) for e in self.envelopes]
+
+    def to(self, address: str) -> list[Message]:
+        return [
+            message_from_bytes(e.original_content)
+            for e in self.envelopes
+            if address in e.rcpt_tos
+        ]
+
+
+class _CollectingHandler:
+    def __init__(self, sink: SMTPSink) -> None:
+        self.sink = sink
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001
+        self.sink.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        self.sink.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPSink]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, collecting what it receives."""
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink("127.0.0.1", free_port())
+    controller = Controller(
+        _CollectingHandler(sink), hostname=sink.host, port=sink.port
+    )
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app: Flask, smtp_server: SMTPSink) -> SMTPSink:
+    """The app, configured to send its outbox to the test SMTP server."""
+    app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    app.extensions["mail"].server = smtp_server.host
+    app.extensions["mail"].port = smtp_server.port
+    return smtp_server
+
+
+# --- a live server and a real browser ---------------------------------------------
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; skipped outside CI when missing."""
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + ": browser tests must run in CI")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context (empty cookie jar) and page."""
+    context = chromium.new_context(locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where tests save screenshots for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,24 @@
+"""The migrations are the only way the schema changes: they must build the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from eshop.extensions import db as _db
+
+
+def ignore_search_objects(obj, name, type_, reflected, compare_to):
+    return not (name and (name.startswith("fts_") or name.startswith("search_")))
+
+
+def test_migrations_build_exactly_the_models(db):
+    """Given every revision applied to an empty database (the suite's own), when the
+    result is compared with the models, then nothing differs."""
+    with _db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": ignore_search_objects},
+        )
+        differences = compare_metadata(context, _db.metadata)
+    assert differences == []
