@@ -20,7 +20,7 @@ translations: $(VENV)/.installed
 	$(FLASK) translations compile
 
 run: $(VENV)/.installed translations
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) outbox flush
 	$(FLASK) run --host $(HOST) --port $(PORT)
