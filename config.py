@@ -66,6 +66,13 @@ class Config:
     SHOP_NAME = "Lavande"
     SHOP_IBAN = "FR76 3000 6000 0112 3456 7890 189"
     SHOP_BIC = "AGRIFRPPXXX"
+
+    # Checkout (orders domain): flat shipping rates in cents, free above a subtotal
+    SHIPPING_RATES = {"standard": 690, "relay": 490}
+    FREE_SHIPPING_THRESHOLD_CENTS = 6000
+    SHIPPING_COUNTRIES = ("FR", "BE", "LU", "MC", "CH", "DE", "ES", "IT", "NL")
+    CHECKOUT_TOKEN_MAX_AGE_SECONDS = 2 * 3600  # a checkout form older than this expires
+    ORDERS_EXPIRE_DAYS = 10  # unpaid bank transfers are cancelled after this
     ADMIN_IDLE_TIMEOUT_MINUTES = 30
 
 
@@ -118,6 +125,8 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "ADMIN_IDLE_TIMEOUT_MINUTES": int,
     "SHOP_IBAN": str,
     "SHOP_BIC": str,
+    "FREE_SHIPPING_THRESHOLD_CENTS": int,
+    "ORDERS_EXPIRE_DAYS": int,
 }
 
 
