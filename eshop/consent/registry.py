@@ -119,6 +119,12 @@ class Registry:
         return [spec for spec in self.specs if spec.category is category]
 
     @property
+    def registry_hash(self) -> str:
+        """A short hash of the cookie declarations alone, kept in the decision log."""
+        payload = json.dumps([s.as_dict() for s in self.specs], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    @property
     def policy_version(self) -> str:
         """A short hash of every declaration and the owner's text version.
 

@@ -12,12 +12,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask.wrappers import Response
 from itsdangerous import BadData, URLSafeSerializer
 
 from eshop.clock import utcnow
 
+from .decisions import log_decision
 from .registry import Category, CookieSpec, Registry, build_registry
 from .state import UNDECIDED, ConsentState, new_decision, state_from_payload
 
@@ -149,15 +150,37 @@ def stored_state() -> ConsentState:
     )
 
 
+def sends_gpc() -> bool:
+    """True when the browser asks, by Global Privacy Control, not to be tracked."""
+    return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
 def current_state() -> ConsentState:
-    """The consent in force for this request and its response."""
+    """The consent in force for this request and its response.
+
+    Outside a request (a mail rendered by the worker) nothing optional is allowed.
+    """
+    if not has_request_context():
+        return UNDECIDED
     if "_consent_state" in g:
         return g._consent_state
     state = stored_state()
-    if request.headers.get("Sec-GPC", "").strip() == "1":
+    if sends_gpc():
         state = state.with_gpc()
     _set_state(state)
     return state
+
+
+def banner_kind() -> str | None:
+    """What to show on top of the page: "banner", "gpc" (a short notice) or None.
+
+    A visitor whose browser sends Sec-GPC: 1 is treated as refusing: instead of the
+    banner they get a one-line notice until they acknowledge it or choose on
+    /consent, since asking them again would ignore the signal they already gave.
+    """
+    if not has_request_context() or stored_state().decided:
+        return None
+    return "gpc" if sends_gpc() else "banner"
 
 
 def _set_state(state: ConsentState) -> None:
@@ -175,8 +198,12 @@ def allows(category: Category | str) -> bool:
 def record_decision(
     response: Response, accepted: set[Category], *, source: str
 ) -> ConsentState:
-    """Store a new decision and delete, in the same response, every cookie of a
-    category that is no longer accepted."""
+    """Store a new decision, log it as proof, and delete in the same response every
+    first-party cookie of each category not accepted (Max-Age=0).
+
+    Commits the log row. Returns the consent now in force, which Global Privacy
+    Control still restricts when the decision came from the banner.
+    """
     previous = current_state()
     state = new_decision(
         accepted,
@@ -186,13 +213,16 @@ def record_decision(
         lifetime=_spec("consent").max_age or timedelta(0),
         consent_id=previous.consent_id,
     )
-    _set_state(state)
+    in_force = state.with_gpc() if sends_gpc() else state
+    _set_state(in_force)
     set_cookie(response, "consent", state.to_payload(), fresh=True)
     for spec in registry().first_party():
-        if spec.category is not Category.TECHNICAL and not state.allows(spec.category):
-            if spec.name in request.cookies:
-                delete_cookie(response, spec.name)
-    return state
+        if spec.category is not Category.TECHNICAL and not in_force.allows(
+            spec.category
+        ):
+            delete_cookie(response, spec.name)
+    log_decision(in_force, registry())
+    return in_force
 
 
 # --- writing ----------------------------------------------------------------------

@@ -9,7 +9,10 @@ from typing import Any
 
 from .registry import OPTIONAL_CATEGORIES, Category
 
-SOURCES = ("banner", "preferences")
+SOURCES = ("banner", "preferences", "embed")
+# Decisions that outweigh Global Privacy Control: the visitor opted in on purpose, on
+# the preferences page or by enabling one embed, not by a quick click on the banner.
+EXPLICIT_SOURCES = ("preferences", "embed")
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ class ConsentState:
 
     def with_gpc(self) -> ConsentState:
         """Global Privacy Control: refuse every optional category unless the visitor
-        opted in explicitly on the preferences page."""
-        if self.decided and self.source == "preferences":
+        opted in explicitly (preferences page, or an embed's "enable" button)."""
+        if self.decided and self.source in EXPLICIT_SOURCES:
             return self
         return replace(
             self,
@@ -46,6 +49,11 @@ class ConsentState:
             choices={category: False for category in OPTIONAL_CATEGORIES},
             gpc=True,
         )
+
+    @property
+    def accepted(self) -> set[Category]:
+        """The optional categories in force as accepted."""
+        return {c for c in OPTIONAL_CATEGORIES if self.allows(c)}
 
     def to_payload(self) -> dict[str, Any]:
         assert self.decided_at and self.expires_at

@@ -1,0 +1,94 @@
+"""The decision log's use cases: write the proof, purge it, count it for the owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from eshop.clock import utcnow
+from eshop.extensions import db
+
+from .models import ConsentDecision
+from .registry import OPTIONAL_CATEGORIES, Category, Registry
+from .state import ConsentState
+
+
+def log_decision(state: ConsentState, registry: Registry) -> ConsentDecision:
+    """Write one proof-of-consent row for the decision in force, and commit it."""
+    assert state.consent_id and state.source and state.decided_at
+    entry = ConsentDecision(
+        consent_id=state.consent_id,
+        decided_at=state.decided_at,
+        policy_version=registry.policy_version,
+        registry_hash=registry.registry_hash,
+        text_version=registry.text_version,
+        source=state.source,
+        audience=state.allows(Category.AUDIENCE),
+        advertising=state.allows(Category.ADVERTISING),
+        sharing=state.allows(Category.SHARING),
+        gpc=state.gpc,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def purge_consent_log(now: datetime) -> int:
+    """Delete the decisions older than CONSENT_LOG_RETENTION_DAYS; return how many."""
+    cutoff = now - timedelta(days=current_app.config["CONSENT_LOG_RETENTION_DAYS"])
+    result = db.session.execute(
+        db.delete(ConsentDecision).where(ConsentDecision.decided_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class DecisionsOnDay:
+    """How many decisions were made on one day, and how many accepted each category.
+
+    ``accepted`` maps each optional category's name ("audience", "advertising",
+    "sharing") to the number of that day's decisions accepting it.
+    """
+
+    day: date
+    decisions: int = 0
+    accepted: dict[str, int] = field(default_factory=dict)
+
+
+def decisions_per_day(
+    days: int, *, now: datetime | None = None
+) -> list[DecisionsOnDay]:
+    """The last ``days`` days (today included, the shop's time zone), oldest first,
+    with days without decisions counted as zero: ready for the admin's charts."""
+    if days < 1:
+        return []
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))
+    today = (now or utcnow()).astimezone(zone).date()
+    first_day = today - timedelta(days=days - 1)
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    rows = db.session.execute(
+        db.select(
+            ConsentDecision.decided_at,
+            ConsentDecision.audience,
+            ConsentDecision.advertising,
+            ConsentDecision.sharing,
+        ).where(ConsentDecision.decided_at >= since)
+    )
+    counts = {first_day + timedelta(days=n): [0, 0, 0, 0] for n in range(days)}
+    for decided_at, *choices in rows:
+        day = decided_at.astimezone(zone).date()
+        if day not in counts:
+            continue  # decided "in the future": a clock skew, not worth a chart bar
+        tally = counts[day]
+        tally[0] += 1
+        for index, accepted in enumerate(choices, start=1):
+            tally[index] += int(bool(accepted))
+    names = [category.value for category in OPTIONAL_CATEGORIES]
+    return [
+        DecisionsOnDay(day, tally[0], dict(zip(names, tally[1:], strict=True)))
+        for day, tally in counts.items()
+    ]
