@@ -12,6 +12,10 @@ from eshop.db_types import UTCDateTime
 from eshop.extensions import db
 from eshop.personal_data import personal
 
+# The retention rule of every personal column here: a message's recipient and text
+# are deleted OUTBOX_RETENTION_DAYS after it was sent, cancelled or given up on.
+RETENTION_RULE = "outbox_sent"
+
 
 class OutboxStatus:
     QUEUED = "queued"  # waiting for its send time (first try or a retry)
@@ -20,10 +24,15 @@ class OutboxStatus:
     FAILED = "failed"  # gave up after the last attempt; the owner can retry
     CANCELLED = "cancelled"  # withdrawn before sending (e.g. the recipient left)
 
+    ALL = (QUEUED, SENDING, SENT, FAILED, CANCELLED)
+
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_recipient", "recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -33,13 +42,27 @@ class OutboxMessage(db.Model):
         String(320),
         info=personal(
             "order_processing",
-            "outbox_sent",
+            RETENTION_RULE,
             description="email address a message is sent to",
         ),
     )
     subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str | None] = mapped_column(Text)
+    text_body: Mapped[str] = mapped_column(
+        Text,
+        info=personal(
+            "order_processing",
+            RETENTION_RULE,
+            description="text of an email, which may quote a name and an address",
+        ),
+    )
+    html_body: Mapped[str | None] = mapped_column(
+        Text,
+        info=personal(
+            "order_processing",
+            RETENTION_RULE,
+            description="HTML version of the same email",
+        ),
+    )
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -47,3 +70,6 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a worker claims the row; a claim older than the timeout is stale.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
