@@ -122,7 +122,7 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """The owner's login form; the same answer for an unknown email or a bad password."""
+    """The login form: one answer for an unknown email and a wrong password."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
