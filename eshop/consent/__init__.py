@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .guard import ConsentGuard, CookieViolation
 from .registry import Category, CookieSpec, Registry
 from .service import (
     UnregisteredCookie,
     allows,
+    banner_kind,
     cookie_expires_at,
     cookie_was_rejected,
     current_state,
@@ -32,15 +34,19 @@ __all__ = [
     "ConsentState",
     "CookieSpec",
     "CookieViolation",
+    "DecisionsOnDay",
     "Registry",
     "UnregisteredCookie",
     "allows",
+    "banner_kind",
     "cookie_expires_at",
     "cookie_was_rejected",
     "current_state",
+    "decisions_per_day",
     "delete_cookie",
     "init_app",
     "policy_version",
+    "purge_consent_log",
     "read_cookie",
     "record_decision",
     "registry",

@@ -1,0 +1,49 @@
+"""Forms of the consent domain: the banner's choice, the preferences, an embed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length
+
+from .registry import OPTIONAL_CATEGORIES
+
+OPTIONAL_NAMES = [category.value for category in OPTIONAL_CATEGORIES]
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to return to; anything else (another host, a scheme,
+    ``//host``, a backslash trick, control characters) gives the home page."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return "/"
+    if target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+class DecisionForm(FlaskForm):
+    """The banner: accept or refuse every optional category at once."""
+
+    choice = StringField(validators=[InputRequired(), AnyOf(("accept", "refuse"))])
+    next = HiddenField(validators=[Length(max=2000)])
+
+
+class PreferencesForm(FlaskForm):
+    """The preferences page: the optional categories the visitor accepts."""
+
+    category = SelectMultipleField(choices=OPTIONAL_NAMES)
+    next = HiddenField(validators=[Length(max=2000)])
+
+
+class EnableForm(FlaskForm):
+    """An embed's placeholder: accept one more category, keep the other choices."""
+
+    category = StringField(validators=[InputRequired(), AnyOf(OPTIONAL_NAMES)])
+    next = HiddenField(validators=[Length(max=2000)])
