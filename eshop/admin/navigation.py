@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from eshop.money import format_price
+
 from .blueprint import bp
 
 # (path, label): the issue fixes the paths; each screen module picks its endpoint name.
@@ -59,5 +61,6 @@ def menu_items() -> list[MenuItem]:
 
 
 @bp.app_context_processor
-def inject_admin_menu() -> dict[str, object]:
-    return {"admin_menu": menu_items}
+def inject_admin_helpers() -> dict[str, object]:
+    """The menu and the price formatter, for every admin template."""
+    return {"admin_menu": menu_items, "format_price": format_price}
