@@ -1,0 +1,97 @@
+"""Sponsored products: the owner's picks, personalised only with advertising consent.
+
+With consent, the ``ads`` cookie remembers which categories the visitor looked at
+(to rank the picks) and how often each pick was shown (none more than 3 times).
+Without it, everyone sees the same picks and nothing is remembered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.wrappers import Response
+
+from eshop import consent
+from eshop.catalog.models import Product
+from eshop.extensions import db
+
+FREQUENCY_CAP = 3  # times one sponsored product may be shown to one visitor
+BLOCK_SIZE = 3
+MAX_REMEMBERED = 40  # categories or products kept in the cookie, so it stays small
+
+
+def read_profile() -> dict[str, dict[str, int]]:
+    """The visitor's ``ads`` cookie as {"interests": {...}, "shown": {...}}, or empty
+    when there is no consent or no valid cookie."""
+    raw = consent.read_cookie("ads")
+    profile: dict[str, dict[str, int]] = {"interests": {}, "shown": {}}
+    if not isinstance(raw, dict):
+        return profile
+    for part in ("interests", "shown"):
+        values = raw.get(part)
+        if isinstance(values, dict):
+            profile[part] = {
+                str(key): value
+                for key, value in values.items()
+                if isinstance(value, int) and 0 <= value < 10_000
+            }
+    return profile
+
+
+def _candidates(exclude_id: int | None) -> list[Product]:
+    query = (
+        db.select(Product)
+        .where(Product.sponsored.is_(True), Product.active.is_(True))
+        .order_by(Product.id)
+    )
+    if exclude_id is not None:
+        query = query.where(Product.id != exclude_id)
+    return list(db.session.execute(query).scalars())
+
+
+def sponsored_products(exclude: Any = None, limit: int = BLOCK_SIZE) -> list[Product]:
+    """The products of the sponsored block for this page.
+
+    Without advertising consent: the owner's picks in a fixed order. With it: picks
+    shown fewer than 3 times to this visitor, the categories they viewed first.
+    """
+    exclude_id = getattr(exclude, "id", exclude)
+    products = _candidates(exclude_id if isinstance(exclude_id, int) else None)
+    if consent.allows("advertising"):
+        profile = read_profile()
+        shown, interests = profile["shown"], profile["interests"]
+        products = [p for p in products if shown.get(str(p.id), 0) < FREQUENCY_CAP]
+        products.sort(key=lambda p: -interests.get(str(p.category_id), 0))
+        chosen = products[:limit]
+        g.sponsored_shown = [p.id for p in chosen]
+        return chosen
+    return products[:limit]
+
+
+def _trim(counts: dict[str, int]) -> dict[str, int]:
+    biggest = sorted(counts.items(), key=lambda item: -item[1])[:MAX_REMEMBERED]
+    return dict(biggest)
+
+
+def remember(response: Response) -> None:
+    """Update the ``ads`` cookie with this page's views (advertising consent only)."""
+    if not consent.allows("advertising"):
+        return
+    shown_now = g.get("sponsored_shown") or []
+    product = g.get("viewed_product")
+    category_id = getattr(product, "category_id", None)
+    if not shown_now and category_id is None:
+        return
+    profile = read_profile()
+    for product_id in shown_now:
+        key = str(product_id)
+        profile["shown"][key] = profile["shown"].get(key, 0) + 1
+    if category_id is not None:
+        key = str(category_id)
+        profile["interests"][key] = profile["interests"].get(key, 0) + 1
+    consent.set_cookie(
+        response,
+        "ads",
+        {"interests": _trim(profile["interests"]), "shown": _trim(profile["shown"])},
+    )

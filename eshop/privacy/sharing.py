@@ -1,0 +1,37 @@
+"""Share buttons on product pages: nothing from Facebook or Instagram before consent.
+
+Until the visitor accepts ``sharing``, the page shows a local placeholder and sends
+no request to those hosts. Once accepted, the real buttons are framed, and this
+response's Content Security Policy admits exactly their two hosts.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app
+
+from eshop import consent
+from eshop.security import allow_csp_source
+
+FACEBOOK_ORIGIN = "https://www.facebook.com"
+INSTAGRAM_ORIGIN = "https://www.instagram.com"
+
+
+def share_buttons_enabled() -> bool:
+    """True when the sharing buttons may load; then the CSP admits their hosts."""
+    if not consent.allows("sharing"):
+        return False
+    allow_csp_source("frame-src", FACEBOOK_ORIGIN)
+    allow_csp_source("frame-src", INSTAGRAM_ORIGIN)
+    return True
+
+
+def facebook_share_frame_url(page_url: str) -> str:
+    query = urlencode({"href": page_url, "layout": "button", "size": "small"})
+    return f"{FACEBOOK_ORIGIN}/plugins/share_button.php?{query}"
+
+
+def instagram_profile_frame_url() -> str:
+    account = current_app.config.get("INSTAGRAM_ACCOUNT", "lavande.provence")
+    return f"{INSTAGRAM_ORIGIN}/{account}/embed/"

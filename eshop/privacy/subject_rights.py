@@ -1,0 +1,300 @@
+"""Data-subject rights: find, export and erase everything held for one email address.
+
+Nothing here lists tables or columns by hand: the data map says which columns are
+personal, which one holds the email, and which retention rule applies. Rows kept for
+accounting (retention ``order_legal``) are anonymized; every other row is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import String, Table, Text, func
+
+from eshop.clock import utcnow
+from eshop.extensions import db
+from eshop.mail import enqueue
+
+from . import datamap
+from .models import ErasureRecord
+
+log = logging.getLogger(__name__)
+
+ACCOUNTING_RETENTION = "order_legal"  # rows kept for the accounting period
+TOKEN_SALT = "lavande.privacy.request"
+DEFAULT_LINK_MAX_AGE_HOURS = 24
+
+
+class InvalidEmail(ValueError):
+    """The address given is not a valid email address."""
+
+
+class InvalidLink(ValueError):
+    """The access link is forged, damaged or expired."""
+
+
+@dataclass
+class HeldRecords:
+    """Everything held for one address: rows of each table, as plain dicts."""
+
+    email: str
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.tables.values())
+
+
+def normalise_email(raw: str) -> str:
+    """Validate an address and return it in the form the shop stores (lower-cased)."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 254 or any(ch in raw for ch in "\r\n\x00"):
+        raise InvalidEmail(raw)
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidEmail(raw) from error
+    return result.normalized.lower()
+
+
+# --- signed links ------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
+    return URLSafeTimedSerializer(keys, salt=TOKEN_SALT)
+
+
+def link_max_age_hours() -> int:
+    return int(
+        current_app.config.get("PRIVACY_LINK_MAX_AGE_HOURS", DEFAULT_LINK_MAX_AGE_HOURS)
+    )
+
+
+def make_access_token(email: str) -> str:
+    return _serializer().dumps(email)
+
+
+def email_from_token(token: str) -> str:
+    """The address a link was made for; raises InvalidLink if forged or expired."""
+    try:
+        email = _serializer().loads(token, max_age=link_max_age_hours() * 3600)
+    except (BadData, UnicodeError, ValueError) as error:
+        raise InvalidLink(str(error)) from error
+    if not isinstance(email, str):
+        raise InvalidLink("not an address")
+    return email
+
+
+def request_access(raw_email: str) -> None:
+    """Send an access link to the address if the shop holds anything for it.
+
+    The caller shows the same answer either way, so nobody learns from the page
+    whether an address is a customer. At most one link per address and hour.
+    """
+    email = normalise_email(raw_email)
+    if find_records(email).empty:
+        db.session.rollback()
+        return
+    token = make_access_token(email)
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+        "privacy.subject_records", token=token
+    )
+    hour = utcnow().strftime("%Y%m%d%H")
+    enqueue(
+        to=email,
+        subject=_subject_line(),
+        template="privacy/mail/access_link",
+        context={"link": link, "hours": link_max_age_hours()},
+        purpose="order",
+        dedupe_key=f"privacy-access:{email}:{hour}",
+    )
+    db.session.commit()
+
+
+def _subject_line() -> str:
+    return gettext(
+        "Your personal data at %(shop)s", shop=current_app.config["SHOP_NAME"]
+    )
+
+
+# --- finding -----------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def _row_dict(table: Table, row: Any) -> dict[str, Any]:
+    return {column.name: _json_value(row._mapping[column]) for column in table.columns}
+
+
+def _primary_key(table: Table) -> Any:
+    return next(iter(table.primary_key.columns))
+
+
+def _matching_ids(email: str) -> dict[Table, list[Any]]:
+    """Primary keys of every row about this address, table by table.
+
+    A table matches through its email column, or through a foreign key to a table
+    that matched, when it holds personal columns of its own.
+    """
+    matched: dict[Table, list[Any]] = {}
+    for table in datamap.tables():
+        column = datamap.email_column(table)
+        if column is None:
+            continue
+        pk = _primary_key(table)
+        ids = db.session.execute(
+            db.select(pk).where(func.lower(column) == email.lower())
+        ).scalars()
+        matched[table] = list(ids)
+    for table in datamap.tables():
+        if table in matched or not datamap.personal_columns(table):
+            continue
+        pk = _primary_key(table)
+        ids: list[Any] = []
+        for foreign_key in table.foreign_keys:
+            parent_ids = matched.get(foreign_key.column.table)
+            if parent_ids:
+                ids += db.session.execute(
+                    db.select(pk).where(foreign_key.parent.in_(parent_ids))
+                ).scalars()
+        if ids:
+            matched[table] = sorted(set(ids))
+    return {table: ids for table, ids in matched.items() if ids}
+
+
+def find_records(email: str) -> HeldRecords:
+    """Every row held about this address, each with all its columns."""
+    held = HeldRecords(email=email)
+    for table, ids in _matching_ids(email).items():
+        pk = _primary_key(table)
+        rows = db.session.execute(
+            db.select(table).where(pk.in_(ids)).order_by(pk)
+        ).all()
+        held.tables[table.name] = [_row_dict(table, row) for row in rows]
+    return held
+
+
+def export(email: str) -> dict[str, Any]:
+    """The JSON document a data subject downloads: what is held, why, how long."""
+    held = find_records(email)
+    fields = [f for f in datamap.personal_fields() if f.table in held.tables]
+    return {
+        "email": email,
+        "generated_at": utcnow().isoformat(),
+        "shop": current_app.config["SHOP_NAME"],
+        "data_map": [
+            {
+                "field": f.key,
+                "purpose": f.purpose,
+                "retention": f.retention,
+                "description": f.description,
+            }
+            for f in fields
+        ],
+        "records": held.tables,
+    }
+
+
+# --- erasing -----------------------------------------------------------------------
+
+
+def anonymous_value(column: Any) -> Any:
+    """What a personal column holds once anonymized: NULL, or an empty string."""
+    if column.nullable:
+        return None
+    if isinstance(column.type, String | Text):
+        return ""
+    return None
+
+
+def anonymizable_columns(table: Table) -> list[Any]:
+    """Personal columns that can be blanked (a NOT NULL date, say, cannot)."""
+    return [
+        column
+        for column in datamap.personal_columns(table)
+        if column.nullable or isinstance(column.type, String | Text)
+    ]
+
+
+def anonymize_rows(table: Table, where: Any) -> int:
+    """Blank the personal columns of the matching rows; return how many changed."""
+    columns = anonymizable_columns(table)
+    if not columns:
+        return 0
+    not_yet = db.or_(
+        *[
+            column.is_not(None) if column.nullable else column != ""
+            for column in columns
+        ]
+    )
+    result = db.session.execute(
+        table.update()
+        .where(where, not_yet)
+        .values({column.name: anonymous_value(column) for column in columns})
+    )
+    return result.rowcount or 0
+
+
+def _detach_children(table: Table, ids: list[Any], doomed: set[Table]) -> None:
+    """Before deleting rows, clear or delete the rows of other tables that point to
+    them (a delivery pointing at a subscriber, say)."""
+    for child in datamap.tables():
+        if child in doomed:
+            continue
+        for foreign_key in child.foreign_keys:
+            if foreign_key.column.table is not table:
+                continue
+            if foreign_key.parent.nullable:
+                db.session.execute(
+                    child.update()
+                    .where(foreign_key.parent.in_(ids))
+                    .values({foreign_key.parent.name: None})
+                )
+            else:
+                db.session.execute(child.delete().where(foreign_key.parent.in_(ids)))
+
+
+def erase(email: str) -> ErasureRecord:
+    """Erase everything held for the address, in one transaction, logged without it."""
+    matched = _matching_ids(email)
+    to_delete = {
+        table
+        for table in matched
+        if ACCOUNTING_RETENTION not in datamap.retentions_of(table)
+    }
+    anonymized = deleted = 0
+    for table, ids in matched.items():
+        if table not in to_delete:
+            anonymized += anonymize_rows(table, _primary_key(table).in_(ids))
+    for table in reversed(datamap.tables()):
+        if table in to_delete:
+            ids = matched[table]
+            _detach_children(table, ids, to_delete)
+            result = db.session.execute(
+                table.delete().where(_primary_key(table).in_(ids))
+            )
+            deleted += result.rowcount or 0
+    record = ErasureRecord(rows_anonymized=anonymized, rows_deleted=deleted)
+    db.session.add(record)
+    db.session.commit()
+    log.info(
+        "erasure %s: %d rows anonymized, %d deleted", record.id, anonymized, deleted
+    )
+    return record
