@@ -1,14 +1,205 @@
-"""Storefront views of the catalogue."""
+"""Storefront views of the catalogue: home, product list and search, product page.
+
+Views parse the query string, call the catalogue services and render. The parts of a
+page that only depend on the catalogue and the language are kept in the fragment
+cache (see cache.py); what depends on the visitor (CSRF token, consent, cart) is
+rendered for each request. Nothing here writes to the database.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+
+from babel.numbers import format_decimal
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+
+from eshop.extensions import db
+from eshop.i18n import current_language
+from eshop.money import format_price
+
+from . import cache, services
+from .cache import fragment_cache
+from .images import storage_folder
+from .search import MAX_QUERY_CHARS
 
 bp = Blueprint("catalog", __name__)
+bp.record_once(lambda state: cache.init_app(state.app))
+
+IMAGE_MAX_AGE = 365 * 24 * 3600  # file names are unique per upload: never changes
+MAX_PAGE = 100_000
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+
+
+def language_key() -> tuple[str, str | None]:
+    """What a cached fragment's links and words depend on: the language, and whether
+    ``?lang=`` is carried on every link."""
+    return current_language(), g.get("explicit_lang")
+
+
+def parse_page(raw: str | None) -> int | None:
+    """The page number asked for, or None when it is not a positive number."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    page = int(raw)
+    return page if 1 <= page <= MAX_PAGE else None
+
+
+def clean_query(raw: str) -> str:
+    """A shopper's search, without control characters, of reasonable length."""
+    return " ".join(_CONTROL_CHARS.sub(" ", raw[: MAX_QUERY_CHARS * 2]).split())[
+        :MAX_QUERY_CHARS
+    ]
+
+
+def bad_request(message: str) -> ResponseReturnValue:
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+@bp.app_template_global("catalog_price")
+def catalog_price(cents: int) -> str:
+    """A price for the page's language: ``12,50 €`` or ``€12.50``."""
+    return format_price(cents, current_language())
+
+
+@bp.app_template_global("catalog_vat_rate")
+def catalog_vat_rate(basis_points: int) -> str:
+    """A VAT rate for the page's language: ``5,5 %`` or ``5.5%``."""
+    locale = current_language()
+    number = format_decimal(basis_points / 100, format="#,##0.##", locale=locale)
+    return f"{number}\u202f%" if locale == "fr" else f"{number}%"
+
+
+@bp.app_template_global("catalog_header_nav")
+def catalog_header_nav() -> Markup:
+    """The header's categories and search box, cached per language."""
+    current = (
+        request.args.get("category", "")
+        if request.endpoint == bp.name + ".products"
+        else ""
+    )
+    if not _SLUG.fullmatch(current):
+        current = ""
+    try:
+        return fragment_cache().get_or_build(
+            ("nav", *language_key(), current),
+            lambda: Markup(
+                render_template(
+                    "catalog/_nav.html",
+                    categories=services.categories(),
+                    current_category=current,
+                )
+            ),
+        )
+    except SQLAlchemyError:
+        # Error pages render this too, possibly because the database is down.
+        db.session.rollback()
+        return Markup(render_template("catalog/_nav.html", categories=[]))
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
     """The home page: featured products and categories."""
-    return render_template("catalog/home.html")
+    main = fragment_cache().get_or_build(
+        ("home", *language_key()),
+        lambda: Markup(
+            render_template(
+                "catalog/_home_main.html",
+                featured=services.featured_products(),
+                categories=services.categories(),
+            )
+        ),
+    )
+    return render_template("catalog/home.html", main=main)
+
+
+@bp.get("/products")
+def products() -> ResponseReturnValue:
+    """Products, 24 a page: filtered by category, sorted, or searched (ranked)."""
+    page = parse_page(request.args.get("page"))
+    if page is None:
+        return bad_request(_("This page number is not valid."))
+    sort = request.args.get("sort", "")
+    if sort not in services.SORTS:
+        sort = ""
+    category = request.args.get("category", "").strip()
+    if category and not _SLUG.fullmatch(category):
+        abort(404)
+    query = clean_query(request.args.get("q", ""))
+    locale = current_language()
+
+    def build() -> tuple[Markup, int, str]:
+        listing = services.list_products(
+            page=page,
+            sort=sort or None,
+            category_slug=category or None,
+            query=query,
+            locale=locale,
+        )
+        chosen = services.category_by_slug(category) if category else None
+        if query:
+            title = _("Search: %(query)s", query=query)
+        elif chosen:
+            title = chosen.name(locale)
+        else:
+            title = _("All products")
+        html = render_template(
+            "catalog/_products_main.html",
+            listing=listing,
+            title=title,
+            query=query,
+            sort=sort,
+            category=chosen,
+            categories=services.categories(),
+        )
+        return Markup(html), listing.total, title
+
+    key = ("products", *language_key(), page, sort, category, query)
+    try:
+        main, total, title = fragment_cache().get_or_build(key, build)
+    except services.UnknownCategory:
+        abort(404)
+    except services.PageOutOfRange:
+        abort(404)
+    if query:
+        g.search_query = query
+        g.search_results_count = total
+    return render_template("catalog/products.html", main=main, title=title)
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str) -> ResponseReturnValue:
+    """A product: images, description, price with VAT, stock and add-to-cart form."""
+    if not _SLUG.fullmatch(slug):
+        abort(404)
+    product = fragment_cache().get_or_build(
+        ("product", slug), lambda: services.product_by_slug(slug)
+    )
+    if product is None:
+        abort(404)
+    g.viewed_product = product
+    return render_template("catalog/product.html", product=product)
+
+
+@bp.get("/media/products/<filename>")
+def product_image(filename: str) -> ResponseReturnValue:
+    """A stored product image, cached by browsers for a year."""
+    if "\x00" in filename or filename.startswith("."):
+        abort(404)
+    response = send_from_directory(storage_folder(), filename, max_age=IMAGE_MAX_AGE)
+    response.cache_control.immutable = True
+    response.cache_control.public = True
+    return response

@@ -1,0 +1,281 @@
+"""Reading the catalogue for the storefront: plain, frozen values, never ORM rows.
+
+Values are plain so that views can keep them in the fragment cache across requests
+and other domains (privacy's audience and sponsored blocks) can read them safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from eshop.extensions import db
+
+from .models import Category, Product, ProductImage
+from .search import search_products
+
+PER_PAGE = 24
+LOW_STOCK = 5  # at or below this, the shop says "only N left"
+SORTS = ("name", "price_asc", "price_desc", "newest")  # a search adds "relevance"
+DEFAULT_SORT = "name"
+FEATURED_ON_HOME = 8
+
+
+class CatalogError(Exception):
+    """A storefront request names something that does not exist."""
+
+
+class UnknownCategory(CatalogError):
+    """No category has this slug."""
+
+
+class PageOutOfRange(CatalogError):
+    """The page number is past the last page."""
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    slug: str
+    name_fr: str
+    name_en: str
+    product_count: int = 0
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_fr
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    filename: str
+    alt_fr: str
+    alt_en: str
+
+    @property
+    def thumbnail(self) -> str:
+        from .images import thumbnail_name
+
+        return thumbnail_name(self.filename)
+
+    def alt(self, locale: str) -> str:
+        return self.alt_en if locale == "en" else self.alt_fr
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a product tile in a list shows."""
+
+    id: int
+    slug: str
+    category_id: int
+    name_fr: str
+    name_en: str
+    price_cents: int
+    vat_rate_bp: int
+    stock: int
+    active: bool
+    featured: bool
+    sponsored: bool
+    image: ImageInfo | None
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_fr
+
+    @property
+    def purchasable(self) -> bool:
+        return self.active and self.stock > 0
+
+    @property
+    def low_stock(self) -> bool:
+        return 0 < self.stock <= LOW_STOCK
+
+
+@dataclass(frozen=True)
+class ProductDetail(ProductCard):
+    """Everything the product page shows."""
+
+    description_fr: str
+    description_en: str
+    images: tuple[ImageInfo, ...]
+    category: CategoryInfo
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_fr
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One page of a product list, and where it sits among all pages."""
+
+    products: tuple[ProductCard, ...]
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _image(image: ProductImage) -> ImageInfo:
+    return ImageInfo(image.filename, image.alt_fr, image.alt_en)
+
+
+def _card(product: Product) -> ProductCard:
+    return ProductCard(
+        id=product.id,
+        slug=product.slug,
+        category_id=product.category_id,
+        name_fr=product.name_fr,
+        name_en=product.name_en,
+        price_cents=product.price_cents,
+        vat_rate_bp=product.vat_rate_bp,
+        stock=product.stock,
+        active=product.active,
+        featured=product.featured,
+        sponsored=product.sponsored,
+        image=_image(product.images[0]) if product.images else None,
+    )
+
+
+def _category(category: Category, product_count: int = 0) -> CategoryInfo:
+    return CategoryInfo(
+        category.id, category.slug, category.name_fr, category.name_en, product_count
+    )
+
+
+def categories() -> list[CategoryInfo]:
+    """Every category in shop order, with its number of products on sale."""
+    counts = dict(
+        db.session.execute(
+            select(Product.category_id, func.count())
+            .where(Product.active)
+            .group_by(Product.category_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(Category).order_by(Category.position, Category.name_fr)
+    ).scalars()
+    return [_category(c, counts.get(c.id, 0)) for c in rows]
+
+
+def category_by_slug(slug: str) -> CategoryInfo:
+    """The category called ``slug``; raises UnknownCategory."""
+    category = db.session.execute(
+        select(Category).where(Category.slug == slug)
+    ).scalar_one_or_none()
+    if category is None:
+        raise UnknownCategory(slug)
+    return _category(category)
+
+
+def _cards_by_ids(ids: list[int]) -> list[ProductCard]:
+    rows = db.session.execute(
+        select(Product).where(Product.id.in_(ids)).options(selectinload(Product.images))
+    ).scalars()
+    by_id = {product.id: _card(product) for product in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _order_by(sort: str, locale: str) -> tuple:
+    name = Product.name_en if locale == "en" else Product.name_fr
+    return {
+        "price_asc": (Product.price_cents, Product.id),
+        "price_desc": (Product.price_cents.desc(), Product.id),
+        "newest": (Product.created_at.desc(), Product.id.desc()),
+        "name": (func.lower(name), Product.id),
+    }[sort]
+
+
+def list_products(
+    *,
+    page: int = 1,
+    sort: str | None = None,
+    category_slug: str | None = None,
+    query: str = "",
+    locale: str = "fr",
+) -> ProductPage:
+    """One page of active products, filtered, searched (ranked) or sorted.
+
+    A search is ranked by relevance unless a sort is asked for; a list is sorted by
+    name unless asked otherwise. Raises UnknownCategory, PageOutOfRange.
+    """
+    if sort not in SORTS:
+        sort = None
+    category = category_by_slug(category_slug) if category_slug else None
+    category_id = category.id if category else None
+    offset = (page - 1) * PER_PAGE
+    if query.strip():
+        hits = search_products(
+            query,
+            category_id=category_id,
+            offset=offset,
+            limit=PER_PAGE,
+            order=sort,
+            locale=locale,
+        )
+        cards, total = _cards_by_ids(hits.product_ids), hits.total
+    else:
+        where = [Product.active]
+        if category_id is not None:
+            where.append(Product.category_id == category_id)
+        total = db.session.execute(
+            select(func.count()).select_from(Product).where(*where)
+        ).scalar_one()
+        cards = []
+        if offset < total:
+            rows = db.session.execute(
+                select(Product)
+                .where(*where)
+                .order_by(*_order_by(sort or DEFAULT_SORT, locale))
+                .limit(PER_PAGE)
+                .offset(offset)
+                .options(selectinload(Product.images))
+            ).scalars()
+            cards = [_card(product) for product in rows]
+    result = ProductPage(tuple(cards), total, page)
+    if page > result.pages:
+        raise PageOutOfRange(page)
+    return result
+
+
+def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
+    """Featured products on sale, in stock first, for the home page."""
+    rows = db.session.execute(
+        select(Product)
+        .where(Product.active, Product.featured)
+        .order_by((Product.stock > 0).desc(), Product.id)
+        .limit(limit)
+        .options(selectinload(Product.images))
+    ).scalars()
+    return [_card(product) for product in rows]
+
+
+def product_by_slug(slug: str) -> ProductDetail | None:
+    """The active product called ``slug`` with its images and category, or None."""
+    product = db.session.execute(
+        select(Product)
+        .where(Product.slug == slug, Product.active)
+        .options(selectinload(Product.images), selectinload(Product.category))
+    ).scalar_one_or_none()
+    if product is None:
+        return None
+    card = _card(product)
+    return ProductDetail(
+        **{field: getattr(card, field) for field in card.__dataclass_fields__},
+        description_fr=product.description_fr,
+        description_en=product.description_en,
+        images=tuple(_image(image) for image in product.images),
+        category=_category(product.category),
+    )
