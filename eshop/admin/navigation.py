@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from eshop.catalog.images import thumbnail_name
 from eshop.money import format_price
 
 from .blueprint import bp
@@ -62,5 +63,9 @@ def menu_items() -> list[MenuItem]:
 
 @bp.app_context_processor
 def inject_admin_helpers() -> dict[str, object]:
-    """The menu and the price formatter, for every admin template."""
-    return {"admin_menu": menu_items, "format_price": format_price}
+    """The menu and small formatters, for every admin template."""
+    return {
+        "admin_menu": menu_items,
+        "format_price": format_price,
+        "thumbnail_name": thumbnail_name,
+    }

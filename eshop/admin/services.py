@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eshop.catalog.images import ImageRejected, add_product_image, delete_image_files
 from eshop.catalog.models import Category, Product
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -190,16 +191,16 @@ def _commit_or_slug_taken() -> None:
         raise CatalogError(_l("This address name is already used."), "slug") from error
 
 
-def _attach_image(product: Product, image: ImageUpload | None) -> None:
+def _attach_image(product: Product, image: ImageUpload | None) -> str | None:
+    """Store the uploaded image for ``product``; return its file name."""
     if image is None:
-        return
-    from eshop.catalog.images import ImageRejected, add_product_image
-
+        return None
     try:
-        add_product_image(product, image.data, image.alt_fr, image.alt_en)
+        stored = add_product_image(product, image.data, image.alt_fr, image.alt_en)
     except ImageRejected as error:
         db.session.rollback()
-        raise CatalogError(str(error), "image") from error
+        raise CatalogError(error.message, "image") from error
+    return stored.filename
 
 
 def _check_category(category_id: int) -> None:
@@ -232,8 +233,13 @@ def save_product(
     for name, value in fields.items():
         setattr(product, name, value)
     db.session.flush()
-    _attach_image(product, image)
-    _commit_or_slug_taken()
+    stored_file = _attach_image(product, image)
+    try:
+        _commit_or_slug_taken()
+    except CatalogError:
+        if stored_file:
+            delete_image_files(stored_file)
+        raise
     return product
 
 
@@ -266,8 +272,11 @@ def delete_or_deactivate_product(product_id: int) -> bool:
         product.active = False
         db.session.commit()
         return False
+    filenames = [image.filename for image in product.images]
     db.session.delete(product)
     db.session.commit()
+    for filename in filenames:
+        delete_image_files(filename)
     return True
 
 
