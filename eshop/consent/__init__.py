@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
+from .forms import current_path
 from .guard import ConsentGuard, CookieViolation
 from .registry import Category, CookieSpec, Registry
 from .service import (
@@ -61,5 +62,9 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
         app.wsgi_app, reg, strict=app.debug or app.testing
     )
-    app.jinja_env.globals["consent_allows"] = allows
-    app.jinja_env.globals["consent_state"] = current_state
+    app.jinja_env.globals.update(
+        consent_allows=allows,
+        consent_state=current_state,
+        consent_banner=banner_kind,
+        consent_here=current_path,  # where the banner and embeds come back to
+    )

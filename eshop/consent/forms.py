@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms import Field, HiddenField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
 from .registry import OPTIONAL_CATEGORIES
 
@@ -28,22 +29,33 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def current_path() -> str:
+    """This page's path and query, to come back to after a choice."""
+    return safe_next(request.full_path.rstrip("?"))
+
+
+def same_site_path(form: FlaskForm, field: Field) -> None:
+    """Refuse a ``next`` that would leave the shop: an open redirect is bad input."""
+    if field.data and safe_next(field.data) != field.data:
+        raise ValidationError("next must be a path on this site")
+
+
 class DecisionForm(FlaskForm):
     """The banner: accept or refuse every optional category at once."""
 
     choice = StringField(validators=[InputRequired(), AnyOf(("accept", "refuse"))])
-    next = HiddenField(validators=[Length(max=2000)])
+    next = HiddenField(validators=[Length(max=2000), same_site_path])
 
 
 class PreferencesForm(FlaskForm):
     """The preferences page: the optional categories the visitor accepts."""
 
     category = SelectMultipleField(choices=OPTIONAL_NAMES)
-    next = HiddenField(validators=[Length(max=2000)])
+    next = HiddenField(validators=[Length(max=2000), same_site_path])
 
 
 class EnableForm(FlaskForm):
     """An embed's placeholder: accept one more category, keep the other choices."""
 
     category = StringField(validators=[InputRequired(), AnyOf(OPTIONAL_NAMES)])
-    next = HiddenField(validators=[Length(max=2000)])
+    next = HiddenField(validators=[Length(max=2000), same_site_path])

@@ -21,7 +21,13 @@ from flask_babel import ngettext
 from eshop.i18n import current_language
 
 from . import service
-from .forms import DecisionForm, EnableForm, PreferencesForm, safe_next
+from .forms import (
+    DecisionForm,
+    EnableForm,
+    PreferencesForm,
+    current_path,
+    safe_next,
+)
 from .registry import OPTIONAL_CATEGORIES, Category, CookieSpec
 
 bp = Blueprint("consent", __name__)
@@ -68,19 +74,6 @@ def party_label(spec: CookieSpec) -> str:
     if spec.party == "first":
         return str(_l("Lavande (this shop)"))
     return str(_l("%(host)s (third party)", host=spec.host or "?"))
-
-
-def current_path() -> str:
-    """This page's path and query, to come back to after a choice."""
-    return safe_next(request.full_path.rstrip("?"))
-
-
-@bp.app_context_processor
-def consent_template_helpers() -> dict[str, Any]:
-    return {
-        "consent_banner": service.banner_kind,
-        "consent_here": current_path,
-    }
 
 
 def wants_json() -> bool:
