@@ -15,8 +15,9 @@ from typing import Literal
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -105,7 +106,8 @@ def enqueue(
     it exists), in the current transaction; the caller commits.
 
     The same ``dedupe_key`` never queues a second message: the first is returned,
-    also when a concurrent transaction queued it a moment ago.
+    also when a concurrent transaction queued it a moment ago (PostgreSQL and
+    SQLite both support ``INSERT ... ON CONFLICT DO NOTHING``).
     """
     if purpose not in ("order", "newsletter"):
         raise ValueError(f"unknown mail purpose {purpose!r}")
@@ -120,30 +122,38 @@ def enqueue(
         html_body = render_template(f"{template}.html", **context)
     except TemplateNotFound:
         html_body = None
-    message = OutboxMessage(
-        dedupe_key=dedupe_key,
-        purpose=purpose,
-        sender=sender_for(purpose),
-        recipient=to,
-        subject=subject,
-        text_body=text_body,
-        html_body=html_body,
-        headers=dict(headers or {}),
-        status=OutboxStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=send_after or utcnow(),
+    values = {
+        "dedupe_key": dedupe_key,
+        "purpose": purpose,
+        "sender": sender_for(purpose),
+        "recipient": to,
+        "subject": subject,
+        "text_body": text_body,
+        "html_body": html_body,
+        "headers": dict(headers or {}),
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": send_after or utcnow(),
+    }
+    # ON CONFLICT DO NOTHING rather than a savepoint: a concurrent transaction that
+    # queued the same key first wins, and nothing of the caller's work is undone.
+    inserted_id = db.session.execute(
+        insert_ignoring_duplicates(values).returning(OutboxMessage.id)
+    ).scalar_one_or_none()
+    if inserted_id is None:
+        return find_by_dedupe_key(dedupe_key)  # type: ignore[return-value]
+    return db.session.get_one(OutboxMessage, inserted_id)
+
+
+def insert_ignoring_duplicates(values: dict) -> Insert:
+    """An INSERT of one outbox row that does nothing when its dedupe key exists."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(OutboxMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
     )
-    try:
-        # A savepoint: losing the race on the unique key must not undo the
-        # caller's work in the same transaction.
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        existing = find_by_dedupe_key(dedupe_key)
-        if existing is None:
-            raise
-        return existing
-    return message
 
 
 def find_by_dedupe_key(dedupe_key: str) -> OutboxMessage | None:
