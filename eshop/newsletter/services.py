@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, update
 from eshop.clock import utcnow
 from eshop.extensions import db
 from eshop.mail import HeaderInjection, check_header_value, enqueue
+from eshop.mail import services as mail_services
 from eshop.mail.models import OutboxMessage, OutboxStatus
 
 from . import tokens
@@ -47,6 +48,7 @@ CONSENT_WORDING = lazy_gettext(
 )
 RESEND_INTERVAL = timedelta(hours=1)
 MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_PART_LENGTH = 64  # RFC 5321; email-validator lets longer ones through
 MAX_FIRST_NAME_LENGTH = 80
 MAX_SUBJECT_LENGTH = 200
 DEFAULT_TOKEN_MAX_AGE_DAYS = 7
@@ -110,7 +112,9 @@ def normalize_email(raw: str) -> str:
             gettext("This does not look like a valid email address.")
         ) from error
     canonical = checked.ascii_email.lower()
-    if len(canonical) > MAX_EMAIL_LENGTH:
+    if len(checked.local_part) > MAX_LOCAL_PART_LENGTH or (
+        len(canonical) > MAX_EMAIL_LENGTH
+    ):
         raise InvalidEmail(gettext("This email address is too long."))
     return canonical
 
@@ -293,9 +297,7 @@ def unsubscribe(token: str) -> None:
 
 
 def _cancel_queued_newsletters(subscriber: Subscriber) -> None:
-    from eshop.mail.worker import cancel_pending
-
-    cancel_pending(subscriber.email, "newsletter")
+    mail_services.cancel_pending(subscriber.email, "newsletter")
     cancelled_messages = select(OutboxMessage.id).where(
         OutboxMessage.status == OutboxStatus.CANCELLED
     )
