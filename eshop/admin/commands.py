@@ -6,12 +6,14 @@ import os
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .services import AccountError, create_or_reset_owner
 
 
 @click.command("create-admin")
 @click.argument("email")
+@with_appcontext
 def create_admin(email: str) -> None:
     """Create the owner account EMAIL (or set a new password on it).
 
