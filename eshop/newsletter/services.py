@@ -22,8 +22,7 @@ from sqlalchemy import delete, func, select, update
 
 from eshop.clock import utcnow
 from eshop.extensions import db
-from eshop.mail import HeaderInjection, check_header_value, enqueue
-from eshop.mail import services as mail_services
+from eshop.mail import HeaderInjection, cancel_pending, check_header_value, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
 
 from . import tokens
@@ -297,7 +296,7 @@ def unsubscribe(token: str) -> None:
 
 
 def _cancel_queued_newsletters(subscriber: Subscriber) -> None:
-    mail_services.cancel_pending(subscriber.email, "newsletter")
+    cancel_pending(subscriber.email, "newsletter")
     cancelled_messages = select(OutboxMessage.id).where(
         OutboxMessage.status == OutboxStatus.CANCELLED
     )
