@@ -17,6 +17,7 @@ from wtforms.validators import (
 
 # Carriers' tracking numbers are letters, digits and a few separators.
 TRACKING_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
+TRACKING_NUMBER_MAX_LENGTH = 60
 SUBJECT_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
 FIRST_DAY = date(2000, 1, 1)  # the shop did not exist before; far dates overflow
@@ -69,7 +70,7 @@ class ShipOrderForm(FlaskForm):
         _l("Tracking number (optional)"),
         validators=[
             Optional(),
-            Length(max=64),
+            Length(max=TRACKING_NUMBER_MAX_LENGTH),
             Regexp(
                 TRACKING_NUMBER,
                 message=_l("Use letters, digits, spaces, dots, dashes or slashes."),

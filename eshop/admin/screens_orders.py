@@ -1,1 +1,331 @@
-"""Admin: screens_orders (being written)."""
+"""Admin: the orders screens, where the owner follows orders and moves them along.
+
+Reading and listing happen here; every change of state is the orders service's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+
+from eshop.clock import utcnow
+from eshop.extensions import db
+from eshop.i18n import current_language
+from eshop.money import format_price
+from eshop.orders.models import Order, OrderLine, OrderStatus
+from eshop.orders.payments import PAYMENT_METHODS
+from eshop.orders.services import (
+    InvalidTransition,
+    OrderNotFound,
+    cancel_order,
+    mark_delivered,
+    mark_paid,
+    mark_shipped,
+)
+from eshop.orders.shipping import country_name, method_label
+
+from .blueprint import bp
+from .forms_operations import OrderActionForm, OrderFilterForm, ShipOrderForm
+
+ORDERS_PER_PAGE = 50
+CSV_BATCH_SIZE = 500
+
+STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: _l("Awaiting payment"),
+    OrderStatus.PAID: _l("Paid"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.DELIVERED: _l("Delivered"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def price_text(cents: int) -> str:
+    """A price in the interface's language, for the templates."""
+    return format_price(cents, current_language())
+
+
+def payment_label(code: str) -> str:
+    method = PAYMENT_METHODS.get(code)
+    return str(method.label) if method else code
+
+
+def country(code: str) -> str:
+    return country_name(code, current_language())
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def shop_day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the shop's time zone, as a UTC datetime."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def filtered_orders(form: OrderFilterForm | None) -> Select:
+    """Orders matching the filters of a validated ``form``, newest first."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if form is None:
+        return query
+    if form.status.data:
+        query = query.where(Order.status == form.status.data)
+    if form.date_from.data:
+        query = query.where(Order.created_at >= shop_day_start(form.date_from.data))
+    if form.date_to.data:
+        next_day = form.date_to.data + timedelta(days=1)
+        query = query.where(Order.created_at < shop_day_start(next_day))
+    return query
+
+
+def filter_form() -> OrderFilterForm:
+    form = OrderFilterForm(formdata=request.args)
+    form.status.choices = [("", str(_l("All states")))] + [
+        (value, str(label)) for value, label in STATUS_LABELS.items()
+    ]
+    return form
+
+
+def filter_args(form: OrderFilterForm) -> dict[str, str]:
+    """The valid filters as query-string values, kept by pagination and export."""
+    args = {}
+    if form.status.data:
+        args["status"] = form.status.data
+    for name in ("date_from", "date_to"):
+        value = getattr(form, name).data
+        if value:
+            args[name] = value.isoformat()
+    return args
+
+
+@bp.get("/orders")
+def orders() -> ResponseReturnValue:
+    """The orders, filtered by state and date range, fifty a page."""
+    form = filter_form()
+    valid = form.validate()
+    page = db.paginate(
+        filtered_orders(form if valid else None),
+        page=request.args.get("page", 1, type=int),
+        per_page=ORDERS_PER_PAGE,
+        error_out=False,
+    )
+    body = render_template(
+        "admin/orders/list.html",
+        form=form,
+        pager=page,
+        orders=page.items,
+        args=filter_args(form) if valid else {},
+        price=price_text,
+        status_label=status_label,
+        payment_label=payment_label,
+    )
+    return body, 200 if valid else 400
+
+
+@bp.get("/orders/<int:order_id>")
+def order_detail(order_id: int) -> ResponseReturnValue:
+    """One order: its lines, customer, address, payment, and the next steps."""
+    return render_detail(db.get_or_404(Order, order_id))
+
+
+def render_detail(
+    order: Order, ship_form: ShipOrderForm | None = None, code: int = 200
+) -> ResponseReturnValue:
+    method = PAYMENT_METHODS.get(order.payment_method)
+    body = render_template(
+        "admin/orders/detail.html",
+        order=order,
+        action_form=OrderActionForm(),
+        ship_form=ship_form or ShipOrderForm(),
+        ships_before_payment=bool(method and method.ships_before_payment),
+        price=price_text,
+        status_label=status_label,
+        payment_label=payment_label,
+        shipping_label=method_label,
+        country=country,
+        status=OrderStatus,
+    )
+    return body, code
+
+
+# --- state changes: each calls the orders service, which emails the customer -------
+
+DONE_MESSAGES = {
+    "paid": _l("Order %(number)s is marked paid; the customer is told."),
+    "shipped": _l("Order %(number)s is marked shipped; the customer is told."),
+    "delivered": _l("Order %(number)s is marked delivered; the customer is told."),
+    "cancel": _l("Order %(number)s is cancelled and its items are back in stock."),
+}
+REFUSED_MESSAGES = {
+    "paid": _l("Order %(number)s cannot be marked paid: it is %(state)s."),
+    "shipped": _l("Order %(number)s cannot be marked shipped: it is %(state)s."),
+    "delivered": _l("Order %(number)s cannot be marked delivered: it is %(state)s."),
+    "cancel": _l("Order %(number)s cannot be cancelled: it is %(state)s."),
+}
+
+
+def change_state(order_id: int, step: str, move: Callable[[], object]) -> Response:
+    """Run one state change and say how it went; a refused change (a second click,
+    a bank transfer not paid yet) becomes a message, never an error page."""
+    order = db.get_or_404(Order, order_id)
+    if not OrderActionForm().validate():
+        abort(400)
+    try:
+        move()
+    except InvalidTransition:
+        db.session.rollback()
+        db.session.refresh(order)
+        state = status_label(order.status).lower()
+        flash(
+            str(REFUSED_MESSAGES[step]) % {"number": order.number, "state": state},
+            "error",
+        )
+    except OrderNotFound:
+        abort(404)
+    else:
+        flash(str(DONE_MESSAGES[step]) % {"number": order.number}, "success")
+    return redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/paid")
+def order_mark_paid(order_id: int) -> ResponseReturnValue:
+    """The payment arrived."""
+    return change_state(order_id, "paid", lambda: mark_paid(order_id))
+
+
+@bp.post("/orders/<int:order_id>/shipped")
+def order_mark_shipped(order_id: int) -> ResponseReturnValue:
+    """The parcel left, with its tracking number when there is one."""
+    order = db.get_or_404(Order, order_id)
+    form = ShipOrderForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_detail(order, form, 400)
+    tracking_number = form.tracking_number.data or None
+    return change_state(
+        order_id, "shipped", lambda: mark_shipped(order_id, tracking_number)
+    )
+
+
+@bp.post("/orders/<int:order_id>/delivered")
+def order_mark_delivered(order_id: int) -> ResponseReturnValue:
+    """The customer has the parcel."""
+    return change_state(order_id, "delivered", lambda: mark_delivered(order_id))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def order_cancel(order_id: int) -> ResponseReturnValue:
+    """Call the order off; the service puts the stock back exactly once."""
+    return change_state(order_id, "cancel", lambda: cancel_order(order_id))
+
+
+CSV_HEADER = (
+    "number",
+    "date",
+    "status",
+    "customer",
+    "email",
+    "net_eur",
+    "tax_eur",
+    "gross_eur",
+    "payment_method",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Keep a customer's text from being run as a formula by a spreadsheet."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def euros(cents: int) -> str:
+    """Cents as a plain decimal amount, the way accounting software imports it."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def accounting_rows(query: Select) -> Iterator[str]:
+    """The CSV lines of the export, read from the database a batch at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield flush()
+    orders_only = query.order_by(None).order_by(Order.created_at, Order.id).subquery()
+    tax = (
+        select(func.coalesce(func.sum(OrderLine.tax_cents), 0))
+        .where(OrderLine.order_id == orders_only.c.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(orders_only, tax.label("tax_cents")).execution_options(
+            yield_per=CSV_BATCH_SIZE
+        )
+    )
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    for row in rows:
+        created_at = row.created_at
+        if created_at.tzinfo is None:  # SQLite read through a subquery: naive UTC
+            created_at = created_at.replace(tzinfo=UTC)
+        writer.writerow(
+            (
+                row.number,
+                created_at.astimezone(zone).isoformat(timespec="seconds"),
+                row.status,
+                spreadsheet_safe(row.full_name),
+                spreadsheet_safe(row.email),
+                euros(row.total_cents - row.tax_cents),
+                euros(row.tax_cents),
+                euros(row.total_cents),
+                row.payment_method,
+            )
+        )
+        yield flush()
+
+
+@bp.get("/orders/export.csv")
+def orders_export() -> ResponseReturnValue:
+    """The filtered orders as CSV for the accountant, streamed row by row."""
+    form = filter_form()
+    if not form.validate():
+        return render_template(
+            "admin/orders/list.html",
+            form=form,
+            pager=None,
+            orders=[],
+            args={},
+            price=price_text,
+            status_label=status_label,
+            payment_label=payment_label,
+        ), 400
+    filename = f"orders-{utcnow().date().isoformat()}.csv"
+    return Response(
+        stream_with_context(accounting_rows(filtered_orders(form))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
