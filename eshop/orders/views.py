@@ -1,7 +1,225 @@
-"""Views of the orders domain."""
+"""Checkout and order pages: parse the form, call ``place_order``, show the result."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from eshop.cart.codec import EMPTY_CART
+from eshop.cart.services import PricedCart, price_cart
+from eshop.cart.storage import load_cart, save_cart
+from eshop.i18n import current_language
+
+from .forms import CheckoutForm, ForgetDetailsForm
+from .payments import payment_method
+from .remembered import forget_details, remember_details, remembered_details
+from .services import (
+    CheckoutRequest,
+    Customer,
+    EmptyOrder,
+    OrderError,
+    OutOfStock,
+    PriceRose,
+    UnknownChoice,
+    order_by_public_id,
+    order_for_token,
+    place_order,
+)
+from .shipping import country_choices, country_name, method_label, shipping_options
+from .tokens import ExpiredToken, InvalidToken, new_checkout_token, read_checkout_token
 
 bp = Blueprint("orders", __name__)
+
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
+
+
+def _checkout_page(
+    form: CheckoutForm,
+    priced: PricedCart,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    price_rose: bool = False,
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "orders/checkout.html",
+            form=form,
+            cart=priced,
+            shipping=shipping_options(priced.subtotal_cents),
+            price_rose=price_rose or priced.has_price_rises,
+            error=error,
+            remembered=bool(remembered_details()),
+            forget_form=ForgetDetailsForm(),
+        ),
+        status,
+    )
+
+
+def _fresh_form_values(form: CheckoutForm, priced: PricedCart) -> None:
+    """A new token and the subtotal the shopper is about to confirm."""
+    form.checkout_token.data = new_checkout_token()
+    form.accepted_subtotal_cents.data = str(priced.subtotal_cents)
+
+
+def _new_form(priced: PricedCart) -> CheckoutForm:
+    form = CheckoutForm(formdata=None, data=remembered_details())
+    form.set_choices(
+        country_choices(current_language()), shipping_options(priced.subtotal_cents)
+    )
+    form.preselect()
+    _fresh_form_values(form, priced)
+    return form
+
+
+@bp.get("/checkout")
+def checkout() -> ResponseReturnValue:
+    """The checkout form, prefilled from the remembered details if any."""
+    priced = price_cart(load_cart(), current_language())
+    if not priced.available_lines:
+        flash(_("Your cart has nothing that can be ordered yet."), "warning")
+        return redirect(url_for("cart.show"), 303)
+    return _checkout_page(_new_form(priced), priced)
+
+
+@bp.post("/checkout")
+def place() -> ResponseReturnValue:
+    """Place the order once per form; a repeated submit shows the first order."""
+    form = CheckoutForm()
+    priced = price_cart(load_cart(), current_language())
+    form.set_choices(
+        country_choices(current_language()), shipping_options(priced.subtotal_cents)
+    )
+    token_id = _token_of(form.checkout_token.data)
+    if token_id is None:
+        _fresh_form_values(form, priced)
+        error = _("This form was not sent by our shop. Please check and try again.")
+        return _checkout_page(form, priced, status=400, error=error)
+    if isinstance(token_id, ExpiredToken):
+        existing = order_for_token(token_id.token_id)
+        if existing is not None:
+            return redirect(url_for("orders.status", public_id=existing.public_id), 303)
+        _fresh_form_values(form, priced)
+        error = _("This form was open for a long time. Please check and confirm again.")
+        return _checkout_page(form, priced, status=409, error=error)
+    existing = order_for_token(token_id)
+    if existing is not None:
+        return redirect(url_for("orders.status", public_id=existing.public_id), 303)
+    if not priced.available_lines:
+        flash(_("Your cart has nothing that can be ordered yet."), "warning")
+        return redirect(url_for("cart.show"), 303)
+    if not form.validate_on_submit():
+        return _checkout_page(form, priced, status=400)
+    try:
+        order = place_order(_checkout_request(form, token_id, priced))
+    except PriceRose as error:
+        form.accepted_subtotal_cents.data = str(error.subtotal_cents)
+        message = _(
+            "Some prices went up. Please check the new total and confirm again."
+        )
+        return _checkout_page(form, priced, status=409, error=message, price_rose=True)
+    except OutOfStock as error:
+        return _checkout_page(form, priced, status=409, error=_out_of_stock(error))
+    except (EmptyOrder, UnknownChoice):
+        return _checkout_page(form, priced, status=400)
+    except OrderError:
+        abort(409)
+    g.placed_order_product_ids = [line.product_id for line in order.lines]
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number))
+    response = redirect(payment_method(order.payment_method).next_url(order.public_id))
+    response.status_code = 303
+    save_cart(response, EMPTY_CART)
+    if form.remember_details.data:
+        remember_details(response, _customer(form))
+    return response
+
+
+def _token_of(signed: str | None) -> str | ExpiredToken | None:
+    try:
+        return read_checkout_token(signed or "")
+    except ExpiredToken as expired:
+        return expired
+    except InvalidToken:
+        return None
+
+
+def _customer(form: CheckoutForm) -> Customer:
+    return Customer(
+        email=form.email.data,
+        full_name=form.full_name.data,
+        street=form.street.data,
+        postal_code=form.postal_code.data.upper(),
+        city=form.city.data,
+        country=form.country.data,
+        phone=form.phone.data or None,
+    )
+
+
+def _checkout_request(
+    form: CheckoutForm, token_id: str, priced: PricedCart
+) -> CheckoutRequest:
+    return CheckoutRequest(
+        checkout_token=token_id,
+        customer=_customer(form),
+        items=tuple((ln.product_id, ln.quantity) for ln in priced.available_lines),
+        shipping_method=form.shipping_method.data,
+        payment_method=form.payment_method.data,
+        accepted_subtotal_cents=int(form.accepted_subtotal_cents.data),
+        locale=current_language(),
+        subscribe_newsletter=bool(form.subscribe_newsletter.data),
+    )
+
+
+def _out_of_stock(error: OutOfStock) -> str:
+    if error.available == 0:
+        return _("Sorry, a product of your cart has just sold out. Please review it.")
+    return _(
+        "Sorry, only %(count)d of a product of your cart are left. Please review it.",
+        count=error.available,
+    )
+
+
+@bp.post("/checkout/forget-details")
+def forget() -> ResponseReturnValue:
+    """Delete the remembered name and address from this device."""
+    if not ForgetDetailsForm().validate_on_submit():
+        abort(400)
+    flash(_("Your details are forgotten on this device."), "success")
+    response = make_response(redirect(url_for("orders.checkout"), 303))
+    forget_details(response)
+    return response
+
+
+@bp.get("/orders/<public_id>")
+def status(public_id: str) -> ResponseReturnValue:
+    """The order's page, linked from its emails; the unguessable id is the key."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        abort(404)
+    order = order_by_public_id(public_id)
+    if order is None:
+        abort(404)
+    response = make_response(
+        render_template(
+            "orders/status.html",
+            order=order,
+            payment=payment_method(order.payment_method),
+            shipping_label=method_label(order.shipping_method),
+            country=country_name(order.country, current_language()),
+        )
+    )
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

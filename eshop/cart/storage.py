@@ -1,0 +1,52 @@
+"""The visitor's cart, read from and written to the ``cart`` cookie via consent.
+
+A cookie that fails its signature, is truncated, oversized or not a cart we would
+write reads as an empty cart: the shopper gets a short notice and the bad cookie is
+deleted in the same response.
+"""
+
+from __future__ import annotations
+
+from flask import after_this_request, flash, g
+from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
+
+from eshop import consent
+
+from .codec import EMPTY_CART, Cart, decode, encode
+
+COOKIE = "cart"
+UNREADABLE_NOTICE = _l("Your cart could not be read, so it was emptied. Sorry!")
+
+
+def load_cart() -> Cart:
+    """The cart the browser sent; read once per request."""
+    if "cart" in g:
+        return g.cart
+    raw = consent.read_cookie(COOKIE)
+    cart = decode(raw) if raw is not None else EMPTY_CART
+    if cart is None or consent.cookie_was_rejected(COOKIE):
+        cart = EMPTY_CART
+        _forget_unreadable_cookie()
+    g.cart = cart
+    return cart
+
+
+def _forget_unreadable_cookie() -> None:
+    flash(UNREADABLE_NOTICE, "warning")
+
+    @after_this_request
+    def delete_unless_rewritten(response: Response) -> Response:
+        if not g.get("cart_written"):
+            consent.delete_cookie(response, COOKIE)
+        return response
+
+
+def save_cart(response: Response, cart: Cart) -> None:
+    """Write the cart into the response (an empty cart deletes the cookie)."""
+    g.cart = cart
+    g.cart_written = True
+    if cart.is_empty:
+        consent.delete_cookie(response, COOKIE)
+    else:
+        consent.set_cookie(response, COOKIE, encode(cart))

@@ -1,0 +1,128 @@
+"""The checkout form: only what the order needs, each field bounded and checked."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from .payments import PAYMENT_METHODS
+from .shipping import ShippingOption
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def single_line(form: FlaskForm, field: Any) -> None:
+    """Refuse line breaks and control characters: names end up in mail headers."""
+    value = field.data or ""
+    if any(
+        unicodedata.category(ch) in {"Cc", "Zl", "Zp", "Cf"} and ch != "\u200d"
+        for ch in value
+    ):
+        raise ValidationError(
+            _l("Please use a single line without special characters.")
+        )
+
+
+class CheckoutForm(FlaskForm):
+    """Who receives the parcel, where, how it travels and how it is paid."""
+
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[InputRequired(), Length(max=254), single_line, Email()],
+    )
+    full_name = StringField(
+        _l("Full name"),
+        filters=[_strip],
+        validators=[InputRequired(), Length(min=2, max=120), single_line],
+    )
+    street = StringField(
+        _l("Street and number"),
+        filters=[_strip],
+        validators=[InputRequired(), Length(min=3, max=200), single_line],
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        filters=[_strip],
+        validators=[
+            InputRequired(),
+            Length(max=12),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$",
+                message=_l("Please enter a valid postal code."),
+            ),
+        ],
+    )
+    city = StringField(
+        _l("City"),
+        filters=[_strip],
+        validators=[InputRequired(), Length(min=1, max=100), single_line],
+    )
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    phone = StringField(
+        _l("Phone (optional, for the carrier)"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=30),
+            Regexp(
+                r"^\+?[0-9 ().-]{6,30}$",
+                message=_l("Please enter a phone number, or leave it empty."),
+            ),
+        ],
+    )
+    shipping_method = RadioField(_l("Delivery"), validators=[InputRequired()])
+    payment_method = RadioField(
+        _l("Payment"),
+        choices=[(code, method.label) for code, method in PAYMENT_METHODS.items()],
+        validators=[InputRequired()],
+    )
+    subscribe_newsletter = BooleanField(
+        _l("Subscribe to the newsletter (we will ask you to confirm by email)")
+    )
+    remember_details = BooleanField(_l("Remember my name and address on this device"))
+    checkout_token = HiddenField(validators=[InputRequired(), Length(max=200)])
+    accepted_subtotal_cents = HiddenField(
+        validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")]
+    )
+
+    def set_choices(
+        self, countries: list[tuple[str, str]], shipping: list[ShippingOption]
+    ) -> None:
+        """Fill the lists that depend on settings and language."""
+        self.country.choices = countries
+        self.shipping_method.choices = [(o.code, o.label) for o in shipping]
+
+    def preselect(self) -> None:
+        """Sensible first choices for a new form (never for a posted one)."""
+        if not self.country.data and self.country.choices:
+            self.country.data = self.country.choices[0][0]
+        if not self.shipping_method.data and self.shipping_method.choices:
+            self.shipping_method.data = self.shipping_method.choices[0][0]
+        if not self.payment_method.data:
+            self.payment_method.data = "bank_transfer"
+
+
+class ForgetDetailsForm(FlaskForm):
+    """The "forget my details" button (a form, so it carries a CSRF token)."""

@@ -1,0 +1,428 @@
+"""Order rules: placing an order in one transaction, and moving it through its states.
+
+Every function takes plain values, commits once, and raises an ``OrderError`` when
+the shop refuses; nothing is half-written then.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from eshop.catalog.models import Product
+from eshop.clock import utcnow
+from eshop.extensions import db
+from eshop.mail import enqueue
+from eshop.money import vat_included_split
+
+from .models import Order, OrderLine, OrderNumberCounter, OrderStatus
+from .payments import PAYMENT_METHODS, payment_method
+from .shipping import shipping_cost
+
+
+class OrderError(Exception):
+    """The shop refuses this order or this change of state."""
+
+
+class EmptyOrder(OrderError):
+    """Nothing left to buy."""
+
+
+class UnknownChoice(OrderError):
+    """A shipping or payment method the shop does not offer."""
+
+
+class OutOfStock(OrderError):
+    """A product sold out, went off sale or has fewer units than asked."""
+
+    def __init__(self, product_id: int, available: int) -> None:
+        super().__init__(product_id, available)
+        self.product_id = product_id
+        self.available = available
+
+
+class PriceRose(OrderError):
+    """Prices went up since the shopper saw the total: they must confirm again."""
+
+    def __init__(self, subtotal_cents: int) -> None:
+        super().__init__(subtotal_cents)
+        self.subtotal_cents = subtotal_cents
+
+
+class OrderNotFound(OrderError):
+    """No order has this id."""
+
+
+class InvalidTransition(OrderError):
+    """The order's state does not allow this change."""
+
+
+@dataclass(frozen=True)
+class Customer:
+    email: str
+    full_name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """Everything a validated checkout form says, as plain values."""
+
+    checkout_token: str
+    customer: Customer
+    items: tuple[tuple[int, int], ...]  # (product id, quantity)
+    shipping_method: str
+    payment_method: str
+    accepted_subtotal_cents: int
+    locale: str = "fr"
+    subscribe_newsletter: bool = False
+
+
+# --- transactions -----------------------------------------------------------------
+
+
+@contextmanager
+def _write_transaction() -> Iterator[None]:
+    """One all-or-nothing unit of work that takes the write lock up front on SQLite.
+
+    SQLite would otherwise let two checkouts read, then fail to upgrade to a write
+    lock ("database is locked"); BEGIN IMMEDIATE makes the second one wait instead.
+    PostgreSQL needs nothing more: row locks of the conditional updates serialise.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        driver_connection = connection.connection.driver_connection
+        if not driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def order_for_token(checkout_token: str) -> Order | None:
+    """The order a checkout form already placed, if any."""
+    return db.session.execute(
+        db.select(Order).where(Order.checkout_token == checkout_token)
+    ).scalar_one_or_none()
+
+
+def order_by_public_id(public_id: str) -> Order | None:
+    return db.session.execute(
+        db.select(Order).where(Order.public_id == public_id)
+    ).scalar_one_or_none()
+
+
+def get_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+# --- placing an order -------------------------------------------------------------
+
+
+def place_order(request: CheckoutRequest) -> Order:
+    """Sell the items in one transaction: stock, order, lines, mails, all or nothing.
+
+    The same checkout token always returns the first order it placed.
+    """
+    if request.shipping_method not in current_app.config["SHIPPING_RATES"]:
+        raise UnknownChoice(request.shipping_method)
+    if request.payment_method not in PAYMENT_METHODS:
+        raise UnknownChoice(request.payment_method)
+    items = _merge_items(request.items)
+    if not items:
+        raise EmptyOrder()
+    existing = order_for_token(request.checkout_token)
+    if existing is not None:
+        return existing
+    try:
+        with _write_transaction():
+            existing = order_for_token(request.checkout_token)
+            if existing is not None:
+                return existing
+            order = _create_order(request, items)
+    except IntegrityError:
+        # Two submits of one form raced on PostgreSQL: the first one won.
+        existing = order_for_token(request.checkout_token)
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+def _merge_items(items: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    merged: dict[int, int] = {}
+    for product_id, quantity in items:
+        if quantity < 1 or quantity > 99:
+            raise OutOfStock(product_id, 0)
+        merged[product_id] = merged.get(product_id, 0) + quantity
+    # Locking rows in id order keeps concurrent checkouts from deadlocking.
+    return sorted(merged.items())
+
+
+def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Order:
+    lines = [
+        _take_from_stock(product_id, qty, request.locale) for product_id, qty in items
+    ]
+    subtotal = sum(line.gross_cents for line in lines)
+    if subtotal > request.accepted_subtotal_cents:
+        raise PriceRose(subtotal)
+    shipping = shipping_cost(request.shipping_method, subtotal)
+    customer = request.customer
+    order = Order(
+        number=_next_order_number(),
+        public_id=secrets.token_urlsafe(24),
+        checkout_token=request.checkout_token,
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_method=request.payment_method,
+        shipping_method=request.shipping_method,
+        locale=request.locale,
+        subtotal_cents=subtotal,
+        shipping_cents=shipping,
+        total_cents=subtotal + shipping,
+        email=customer.email,
+        full_name=customer.full_name,
+        street=customer.street,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        country=customer.country,
+        phone=customer.phone or None,
+        lines=lines,
+    )
+    db.session.add(order)
+    db.session.flush()
+    _enqueue_order_mails(order)
+    if request.subscribe_newsletter:
+        from eshop.newsletter.services import request_subscription
+
+        request_subscription(customer.email, source="checkout")
+    return order
+
+
+def _take_from_stock(product_id: int, quantity: int, locale: str) -> OrderLine:
+    """Decrement stock only if enough is left, and snapshot the product as sold."""
+    sold = db.session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.active.is_(True),
+            Product.stock >= quantity,
+        )
+        .values(stock=Product.stock - quantity)
+        .returning(
+            Product.price_cents, Product.vat_rate_bp, Product.name_fr, Product.name_en
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if sold is None:
+        product = db.session.get(Product, product_id)
+        available = product.stock if product is not None and product.active else 0
+        raise OutOfStock(product_id, available)
+    price, vat_rate, name_fr, name_en = sold
+    gross = price * quantity
+    net, tax = vat_included_split(gross, vat_rate)
+    return OrderLine(
+        product_id=product_id,
+        product_name=name_en if locale == "en" else name_fr,
+        quantity=quantity,
+        unit_price_cents=price,
+        vat_rate_bp=vat_rate,
+        net_cents=net,
+        tax_cents=tax,
+        gross_cents=gross,
+    )
+
+
+def _next_order_number() -> str:
+    """The next number of the year, like 2026-000042; the counter row's lock makes
+    concurrent checkouts take turns, so no number is given twice."""
+    year = utcnow().year
+    dialect = db.session.connection().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(OrderNumberCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    number = db.session.execute(
+        update(OrderNumberCounter)
+        .where(OrderNumberCounter.year == year)
+        .values(last_number=OrderNumberCounter.last_number + 1)
+        .returning(OrderNumberCounter.last_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return f"{year}-{number:06d}"
+
+
+# --- mails ------------------------------------------------------------------------
+
+
+def status_url(order: Order) -> str:
+    """The order's page, as linked from its emails."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/orders/{order.public_id}"
+
+
+def _mail_context(order: Order) -> dict:
+    return {
+        "order": order,
+        "payment": payment_method(order.payment_method),
+        "status_url": status_url(order),
+    }
+
+
+def _enqueue_order_mails(order: Order) -> None:
+    with force_locale(order.locale):
+        enqueue(
+            to=order.email,
+            subject=_("Your order %(number)s", number=order.number),
+            template="mail/order_confirmation",
+            context=_mail_context(order),
+            purpose="order",
+            dedupe_key=f"order-confirmation-{order.number}",
+        )
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        enqueue(
+            to=current_app.config["MAIL_OWNER_ADDRESS"],
+            subject=_("New order %(number)s", number=order.number),
+            template="mail/order_owner",
+            context=_mail_context(order),
+            purpose="order",
+            dedupe_key=f"order-owner-{order.number}",
+        )
+
+
+def _enqueue_status_mail(order: Order) -> None:
+    with force_locale(order.locale):
+        enqueue(
+            to=order.email,
+            subject=_("Your order %(number)s", number=order.number),
+            template="mail/order_status",
+            context=_mail_context(order),
+            purpose="order",
+            dedupe_key=f"order-status-{order.number}-{order.status}",
+        )
+
+
+# --- states -----------------------------------------------------------------------
+
+
+def _move(order_id: int, allowed_from: tuple[str, ...], to: str, **values) -> Order:
+    """Change the state only if it is still one of ``allowed_from`` (a conditional
+    update, so two clicks or two admins cannot both succeed)."""
+    moved = db.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_(allowed_from))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise InvalidTransition(order_id)
+    order = get_order(order_id)
+    db.session.refresh(order)
+    return order
+
+
+def mark_paid(order_id: int) -> Order:
+    """The owner saw the payment arrive."""
+    get_order(order_id)
+    with _write_transaction():
+        order = _move(
+            order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=utcnow()
+        )
+        _enqueue_status_mail(order)
+    return order
+
+
+def mark_shipped(order_id: int, tracking_number: str | None = None) -> Order:
+    """The parcel left; a bank transfer must be paid first, cash on delivery not."""
+    order = get_order(order_id)
+    allowed = (OrderStatus.PAID,)
+    if payment_method(order.payment_method).ships_before_payment:
+        allowed = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
+    tracking = (tracking_number or "").strip()[:60] or None
+    with _write_transaction():
+        order = _move(
+            order_id,
+            allowed,
+            OrderStatus.SHIPPED,
+            shipped_at=utcnow(),
+            tracking_number=tracking,
+        )
+        _enqueue_status_mail(order)
+    return order
+
+
+def mark_delivered(order_id: int) -> Order:
+    """The customer received the parcel (and paid the carrier, for cash on
+    delivery)."""
+    order = get_order(order_id)
+    values = {"delivered_at": utcnow()}
+    if order.paid_at is None:
+        values["paid_at"] = utcnow()
+    with _write_transaction():
+        order = _move(order_id, (OrderStatus.SHIPPED,), OrderStatus.DELIVERED, **values)
+        _enqueue_status_mail(order)
+    return order
+
+
+def cancel_order(order_id: int) -> Order:
+    """Call the order off before it ships and put its stock back, exactly once."""
+    get_order(order_id)
+    with _write_transaction():
+        order = _move(
+            order_id,
+            (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
+            OrderStatus.CANCELLED,
+            cancelled_at=utcnow(),
+        )
+        for line in order.lines:
+            if line.product_id is not None:
+                db.session.execute(
+                    update(Product)
+                    .where(Product.id == line.product_id)
+                    .values(stock=Product.stock + line.quantity)
+                    .execution_options(synchronize_session=False)
+                )
+        _enqueue_status_mail(order)
+    return order
+
+
+def expire_unpaid_orders(days: int) -> list[str]:
+    """Cancel bank-transfer orders still unpaid after ``days``; return their
+    numbers."""
+    cutoff = utcnow() - timedelta(days=days)
+    stale = db.session.execute(
+        db.select(Order.id).where(
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.payment_method == "bank_transfer",
+            Order.created_at < cutoff,
+        )
+    ).scalars()
+    cancelled = []
+    for order_id in list(stale):
+        try:
+            cancelled.append(cancel_order(order_id).number)
+        except InvalidTransition:
+            continue  # paid in the meantime
+    return cancelled
