@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Table
+from sqlalchemy.orm import Session
 
 from eshop.extensions import db
 
@@ -156,9 +157,12 @@ def _rolled_back_session() -> Iterator[None]:
     rules commit (their commits become savepoints): the dry run."""
     connection = db.engine.connect()
     outer = connection.begin()
-    session = db.session.session_factory(
-        bind=connection, join_transaction_mode="create_savepoint"
-    )
+    if connection.dialect.name == "sqlite":
+        # pysqlite only opens a transaction before a write, so the rules' first
+        # SAVEPOINT would be outermost and its RELEASE would commit: open it now.
+        connection.exec_driver_sql("BEGIN")
+    # A plain Session: Flask-SQLAlchemy's own would pick the engine, not this bind.
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
     db.session.remove()
     db.session.registry.set(session)
     try:
