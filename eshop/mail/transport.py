@@ -9,6 +9,7 @@ import os
 import smtplib
 import time
 from dataclasses import dataclass, field
+from email.policy import Policy
 from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +48,32 @@ def message_id(outgoing: Outgoing) -> str:
     return f"<outbox.{outgoing.id}.{digest}@{domain}>"
 
 
+class VerbatimHeader(str):
+    """An ASCII header value written on one line as it is (RFC 5322 allows 998
+    characters): the email policy would otherwise turn a long URL, as in
+    List-Unsubscribe, into an RFC 2047 encoded-word that mail clients cannot use."""
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> VerbatimHeader:
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def verbatim_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Extra headers, the ASCII ones that fit on a line kept verbatim."""
+    return {
+        name: VerbatimHeader(name, value)
+        if value.isascii() and len(name) + len(value) < 990
+        else value
+        for name, value in headers.items()
+    }
+
+
 def build_message(outgoing: Outgoing) -> Message:
     """The Flask-Mail message of a row; line breaks in any header field are refused
     again here, whatever was written to the table."""
@@ -60,7 +87,7 @@ def build_message(outgoing: Outgoing) -> Message:
         body=outgoing.text_body,
         html=outgoing.html_body,
         sender=outgoing.sender,
-        extra_headers=dict(outgoing.headers),
+        extra_headers=verbatim_headers(outgoing.headers),
         date=time.time(),
     )
     message.msgId = message_id(outgoing)
