@@ -77,6 +77,7 @@ class ShipOrderForm(FlaskForm):
             ),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"maxlength": TRACKING_NUMBER_MAX_LENGTH, "autocomplete": "off"},
     )
 
 
@@ -91,10 +92,12 @@ class CampaignForm(FlaskForm):
             no_line_break,
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"maxlength": SUBJECT_MAX_LENGTH},
     )
     body_markdown = TextAreaField(
         _l("Message (Markdown)"),
         validators=[DataRequired(), Length(max=BODY_MAX_LENGTH)],
+        render_kw={"rows": 16},
     )
 
 
