@@ -68,6 +68,8 @@ def open_checked(data: bytes) -> Image.Image:
             if width * height > MAX_PIXELS:
                 raise ImageRejected(_l("The image has more than 40 megapixels."))
             image.load()
+    except ImageRejected:
+        raise  # a ValueError itself: keep its precise message
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageRejected(_l("The image has more than 40 megapixels.")) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
