@@ -74,11 +74,17 @@ def retention_label(rule: str) -> str:
     return rule
 
 
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def data_rows(locale: str) -> list[DataRow]:
     """One row per personal column the models declare."""
     return [
         DataRow(
-            what=gettext(field.description) if field.description else field.column,
+            what=sentence_case(
+                gettext(field.description) if field.description else field.column
+            ),
             field=field.key,
             purpose=str(PURPOSE_LABELS.get(field.purpose, field.purpose)),
             retention=retention_label(field.retention),
