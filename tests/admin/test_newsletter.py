@@ -368,3 +368,43 @@ def test_newsletter_screens_require_login(client, db, path):
 
     assert response.status_code == 302
     assert "/admin/login" in response.headers["Location"]
+
+
+# --- in a real browser --------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_progress_figures_update_without_reloading(
+    app, live_server, page, owner, artifacts
+):
+    with app.app_context():
+        add_subscriber("a@example.org")
+        add_subscriber("b@example.org")
+        campaign_id = add_campaign()
+    page.goto(f"{live_server}/admin/login")
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", owner.password)
+    page.click("form button[type=submit] >> text=/connexion|log in|se connecter/i")
+    page.goto(f"{live_server}/admin/campaigns/{campaign_id}")
+    page.check("input[name=confirm]")
+    page.click(".admin-send button[type=submit]")
+    page.wait_for_url(f"**/admin/campaigns/{campaign_id}/progress")
+    assert page.text_content('[data-stat="queued"]') == "2"
+    errors: list[str] = []
+    page.on(
+        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
+    )
+
+    from playwright.sync_api import expect
+
+    with app.app_context():  # the mail worker sends both
+        _db.session.execute(
+            OutboxMessage.__table__.update().values(status=OutboxStatus.SENT)
+        )
+        _db.session.commit()
+
+    expect(page.locator('[data-stat="sent"]')).to_have_text("2", timeout=10_000)
+    assert page.text_content('[data-stat="queued"]') == "0"
+    assert page.get_attribute("[data-progress-url]", "data-done") == "true"
+    assert errors == []  # no CSP violation, no script error
+    page.screenshot(path=str(artifacts / "admin-campaign-progress.png"), full_page=True)
