@@ -15,6 +15,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -95,7 +96,9 @@ class CheckoutForm(FlaskForm):
     shipping_method = RadioField(_l("Delivery"), validators=[InputRequired()])
     payment_method = RadioField(
         _l("Payment"),
-        choices=[(code, method.label) for code, method in PAYMENT_METHODS.items()],
+        choices=[
+            SelectChoice(code, method.label) for code, method in PAYMENT_METHODS.items()
+        ],
         validators=[InputRequired()],
     )
     subscribe_newsletter = BooleanField(
@@ -106,20 +109,21 @@ class CheckoutForm(FlaskForm):
     accepted_subtotal_cents = HiddenField(
         validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")]
     )
+    accepted_lines = HiddenField(validators=[Length(max=2000)])
 
     def set_choices(
         self, countries: list[tuple[str, str]], shipping: list[ShippingOption]
     ) -> None:
         """Fill the lists that depend on settings and language."""
-        self.country.choices = countries
-        self.shipping_method.choices = [(o.code, o.label) for o in shipping]
+        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+        self.shipping_method.choices = [SelectChoice(o.code, o.label) for o in shipping]
 
     def preselect(self) -> None:
         """Sensible first choices for a new form (never for a posted one)."""
         if not self.country.data and self.country.choices:
-            self.country.data = self.country.choices[0][0]
+            self.country.data = self.country.choices[0].value
         if not self.shipping_method.data and self.shipping_method.choices:
-            self.shipping_method.data = self.shipping_method.choices[0][0]
+            self.shipping_method.data = self.shipping_method.choices[0].value
         if not self.payment_method.data:
             self.payment_method.data = "bank_transfer"
 

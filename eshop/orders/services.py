@@ -215,7 +215,7 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
     if request.subscribe_newsletter:
         from eshop.newsletter.services import request_subscription
 
-        request_subscription(customer.email, source="checkout")
+        request_subscription(customer.email, source="checkout", language=request.locale)
     return order
 
 

@@ -72,6 +72,12 @@ def _fresh_form_values(form: CheckoutForm, priced: PricedCart) -> None:
     """A new token and the subtotal the shopper is about to confirm."""
     form.checkout_token.data = new_checkout_token()
     form.accepted_subtotal_cents.data = str(priced.subtotal_cents)
+    form.accepted_lines.data = _lines_shown(priced)
+
+
+def _lines_shown(priced: PricedCart) -> str:
+    """What the form offers to buy; a different cart at submit time asks again."""
+    return ",".join(f"{ln.product_id}.{ln.quantity}" for ln in priced.available_lines)
 
 
 def _new_form(priced: PricedCart) -> CheckoutForm:
@@ -122,9 +128,14 @@ def place() -> ResponseReturnValue:
         return redirect(url_for("cart.show"), 303)
     if not form.validate_on_submit():
         return _checkout_page(form, priced, status=400)
+    if form.accepted_lines.data != _lines_shown(priced):
+        _fresh_form_values(form, priced)
+        error = _("Your cart changed. Please check your order and confirm again.")
+        return _checkout_page(form, priced, status=409, error=error)
     try:
         order = place_order(_checkout_request(form, token_id, priced))
     except PriceRose as error:
+        _fresh_form_values(form, priced)
         form.accepted_subtotal_cents.data = str(error.subtotal_cents)
         message = _(
             "Some prices went up. Please check the new total and confirm again."
