@@ -197,7 +197,7 @@ def test_the_emailed_link_opens_every_order_and_subscription(app, client, custom
 def test_a_bad_address_gets_a_clear_400_and_sends_nothing(app, client, bad_email):
     response = client.post("/privacy/request", data={"email": bad_email})
     assert response.status_code == 400
-    assert "field__error" in response.text
+    assert "field-error" in response.text
     assert sent_links(app) == []
 
 
