@@ -1,0 +1,134 @@
+"""Audience benchmark: the storefront with and without audience consent, same run.
+
+Reuses the storefront benchmark's database, gunicorn server and wrk driver. Each page
+is measured twice in turn, once with a visitor who refused audience measurement and
+once with one who accepted it (every request then records events, written in batches
+by a background thread), and the second is printed as a ratio of the first. The
+issue's target: within 10 %, zero errors. Finally it counts the events written.
+
+    .venv/bin/python benchmarks/audience.py [--duration 10] [--connections 32]
+        [--products 10000] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import storefront  # noqa: E402  (the sibling benchmark script)
+
+TOLERANCE = 0.10
+
+
+def count_events(workdir: Path, secret: str) -> int:
+    from eshop import create_app
+    from eshop.extensions import db
+    from eshop.privacy.models import AudienceEvent
+
+    app = create_app(storefront.settings(workdir, secret))
+    with app.app_context():
+        return db.session.execute(
+            db.select(db.func.count()).select_from(AudienceEvent)
+        ).scalar_one()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds before each")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2, help="alternations per page")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="lavande-audience-bench-"))
+    secret = secrets.token_hex(32)
+    shop = None
+    try:
+        storefront.build_database(workdir, args.products, secret)
+        cookies = {
+            "refused": storefront.visitor_cookies(workdir, secret, audience=False),
+            "accepted": storefront.visitor_cookies(workdir, secret, audience=True),
+        }
+        shop, base = storefront.serve(
+            "eshop:create_app()", workdir, storefront.environment(workdir, secret)
+        )
+        rng = random.Random(11)
+        slugs = [
+            f"/products/{slug}"
+            for slug in storefront.sample_slugs(workdir, secret, rng, 3000)
+        ]
+        pages = max(1, args.products // 24)
+        scenarios = [
+            ("/", ["/"]),
+            (
+                "/products (random pages)",
+                [f"/products?page={n}" for n in range(1, pages + 1)],
+            ),
+            ("/products/<slug> (random slugs)", slugs),
+            (
+                "/products?q= (search)",
+                [f"/products?q={urllib.request.quote(q)}" for q in storefront.SEARCHES],
+            ),
+        ]
+        print(
+            f"wrk: 2 threads, {args.connections} connections, {args.duration}s each "
+            f"after {args.warmup}s warm-up, {args.rounds} alternations; gunicorn 2 "
+            "sync workers; SQLite"
+        )
+        header = (
+            f"{'page':34} {'refused r/s':>12} {'accepted r/s':>13} {'ratio':>7} "
+            f"{'p99 ms (r/a)':>15} {'errors':>7}"
+        )
+        print(header)
+        print("-" * len(header))
+        worst = 1.0
+        errors = 0
+        for name, paths in scenarios:
+            measured: dict[str, list] = {"refused": [], "accepted": []}
+            for _ in range(args.rounds):
+                for who in ("refused", "accepted"):
+                    measured[who].append(
+                        storefront.run_wrk(
+                            f"{name}-{who}", base, paths, cookies[who], args, workdir
+                        )
+                    )
+            rps = {w: sum(r.rps for r in rs) / len(rs) for w, rs in measured.items()}
+            p99 = {w: max(r.p99_ms for r in rs) for w, rs in measured.items()}
+            wrong = sum(r.errors + r.non2xx for rs in measured.values() for r in rs)
+            errors += wrong
+            ratio = rps["accepted"] / rps["refused"]
+            worst = min(worst, ratio)
+            print(
+                f"{name:34} {rps['refused']:12.0f} {rps['accepted']:13.0f} "
+                f"{ratio:7.1%} {p99['refused']:7.1f}/{p99['accepted']:<7.1f} "
+                f"{wrong:7d}"
+            )
+        time.sleep(6)  # the writer threads flush every 5 seconds
+        shop.terminate()
+        shop.wait()
+        shop = None
+        events = count_events(workdir, secret)
+        verdict = "ok" if worst >= 1 - TOLERANCE and errors == 0 else "MISS"
+        print(
+            f"worst ratio {worst:.1%} (target ≥ {1 - TOLERANCE:.0%}), {errors} errors, "
+            f"{events} audience events written: {verdict}"
+        )
+    finally:
+        if shop is not None and shop.poll() is None:
+            shop.terminate()
+            shop.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
