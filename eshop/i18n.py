@@ -13,7 +13,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import Domain, get_domain, get_locale
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -61,6 +61,21 @@ def keep_explicit_language(endpoint: str, values: dict[str, Any]) -> None:
         values["lang"] = lang
 
 
+def share_translations(app: Flask) -> None:
+    """Keep the merged catalogues in memory for the app's life.
+
+    Flask-Babel 4 hands every request a new Domain, whose cache starts empty, so
+    each request would read and merge every domain's .mo file from disk again.
+    """
+    domain = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+
+    @app.before_request
+    def _use_shared_translations() -> None:
+        get_domain()  # creates Flask-Babel's per-request context
+        g._flask_babel.babel_domain = domain
+
+
 def init_app(app: Flask) -> None:
     app.url_defaults(keep_explicit_language)
     app.jinja_env.globals["current_language"] = current_language
+    share_translations(app)

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,20 +22,32 @@ from eshop.extensions import db
 T = TypeVar("T")
 EXTENSION_KEY = "lavande.catalog_cache"
 DEFAULT_MAX_ENTRIES = 4096
+STAMP_KEY = "lavande.catalog.stamp"
+
+
+def _query_stamp() -> int:
+    try:
+        stamp = db.session.execute(
+            text("SELECT revision FROM search_catalog_stamp WHERE id = 1")
+        ).scalar()
+    except SQLAlchemyError:
+        db.session.rollback()
+        stamp = None
+    return -1 if stamp is None else int(stamp)
 
 
 def read_stamp() -> int:
-    """The catalogue's current revision, read at most once per request."""
-    if "_catalog_stamp" not in g:
-        try:
-            stamp = db.session.execute(
-                text("SELECT revision FROM search_catalog_stamp WHERE id = 1")
-            ).scalar()
-        except SQLAlchemyError:
-            db.session.rollback()
-            stamp = None
-        g._catalog_stamp = -1 if stamp is None else int(stamp)
-    return g._catalog_stamp
+    """The catalogue's current revision, read at most once per request.
+
+    Kept on the request, not on ``g``: tests (and CLI code) may serve several
+    requests inside one app context, and each request must see fresh data.
+    """
+    if not has_request_context():
+        return _query_stamp()
+    environ = request.environ
+    if STAMP_KEY not in environ:
+        environ[STAMP_KEY] = _query_stamp()
+    return environ[STAMP_KEY]
 
 
 class FragmentCache:

@@ -279,3 +279,23 @@ def product_by_slug(slug: str) -> ProductDetail | None:
         images=tuple(_image(image) for image in product.images),
         category=_category(product.category),
     )
+
+
+def sponsored_cards() -> list[ProductCard]:
+    """Active sponsored products, in the owner's order, from the fragment cache.
+
+    For the privacy domain's sponsored block, which would otherwise query and load
+    them on every home and product page.
+    """
+    from .cache import fragment_cache
+
+    def build() -> list[ProductCard]:
+        rows = db.session.execute(
+            select(Product)
+            .where(Product.active, Product.sponsored)
+            .order_by(Product.id)
+            .options(selectinload(Product.images))
+        ).scalars()
+        return [_card(product) for product in rows]
+
+    return list(fragment_cache().get_or_build(("sponsored",), build))

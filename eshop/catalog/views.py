@@ -164,6 +164,15 @@ def products() -> ResponseReturnValue:
             sort=sort,
             category=chosen,
             categories=services.categories(),
+            params={
+                name: value
+                for name, value in (
+                    ("category", category),
+                    ("q", query),
+                    ("sort", sort),
+                )
+                if value
+            },
         )
         return Markup(html), listing.total, title
 

@@ -1,0 +1,462 @@
+"""Storefront benchmark: the shop beside a plain Flask hello-world, served the same way.
+
+Builds a 10,000-product SQLite database in a temporary folder, serves it with gunicorn
+(2 sync workers) on 127.0.0.1, drives load with wrk (random pages, slugs and searches,
+each request carrying a realistic signed consent, cart and session cookie) and prints
+requests/second and p50/p99 latency for each page, as ratios to hello-world measured
+in the same run. Also times reading and verifying the cart and consent cookies.
+
+    .venv/bin/python benchmarks/storefront.py [--duration 10] [--connections 32]
+        [--with-audience-consent] [--products 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VENV_BIN = Path(sys.executable).parent
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+SEARCHES = [
+    "lavande",
+    "miel",
+    "savon",
+    "huile essentielle",
+    "bougie",
+    "coffret",
+    "lin",
+    "romarin",
+    "tisane",
+    "lavandin",
+    "honey",
+    "soap",
+    "candle",
+    "gift box",
+    "provence",
+    "verveine",
+    "creme mains",
+    "eau de linge",
+    "sachet",
+    "olive",
+]
+VARIANTS = [
+    ("édition {n}", "edition {n}"),
+    ("cueillette {n}", "harvest {n}"),
+    ("lot n° {n}", "batch no. {n}"),
+    ("atelier {n}", "workshop {n}"),
+    ("série {n}", "series {n}"),
+]
+HELLO_APP = """
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():
+    return "Hello, World!"
+"""
+LUA = """
+local paths = {%s}
+local cookie = %s
+local counter = 0
+request = function()
+  local path = paths[math.random(#paths)]
+  return wrk.format("GET", path, {["Cookie"] = cookie, ["Accept-Language"] = "fr-FR,fr;q=0.9"})
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %%d, \\"duration_us\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, \\"errors\\": %%d, \\"non2xx\\": %%d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+end
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    non2xx: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_database(workdir: Path, products: int, secret: str) -> None:
+    """Migrate a fresh SQLite database and fill it with ``products`` products."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from eshop import create_app
+    from eshop.catalog.demo_catalog import CATEGORIES, PRODUCTS
+    from eshop.catalog.demo_images import product_picture
+    from eshop.catalog.images import encode_variants, storage_folder, thumbnail_name
+    from eshop.catalog.models import Category, Product, ProductImage
+    from eshop.clock import utcnow
+    from eshop.extensions import db
+
+    app = create_app(settings(workdir, secret))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        category_ids = {}
+        for position, demo in enumerate(CATEGORIES):
+            category = Category(
+                slug=demo.slug,
+                name_fr=demo.name_fr,
+                name_en=demo.name_en,
+                position=position,
+            )
+            db.session.add(category)
+            db.session.flush()
+            category_ids[demo.slug] = category.id
+        pictures = {}
+        for demo in PRODUCTS[:: max(1, len(PRODUCTS) // 12)]:
+            full, thumb = encode_variants(
+                product_picture(demo.slug, demo.category, (220, 210, 235))
+            )
+            name = f"bench-{demo.slug}.jpg"
+            (storage_folder() / name).write_bytes(full)
+            (storage_folder() / thumbnail_name(name)).write_bytes(thumb)
+            pictures.setdefault(demo.category, []).append(name)
+        rng = random.Random(7)
+        now = utcnow()
+        rows = []
+        for n in range(products):
+            demo = PRODUCTS[n % len(PRODUCTS)]
+            variant_fr, variant_en = VARIANTS[n % len(VARIANTS)]
+            rows.append(
+                {
+                    "slug": f"{demo.slug}-{n}",
+                    "category_id": category_ids[demo.category],
+                    "name_fr": f"{demo.name_fr}, {variant_fr.format(n=n)}",
+                    "name_en": f"{demo.name_en}, {variant_en.format(n=n)}",
+                    "description_fr": demo.description_fr,
+                    "description_en": demo.description_en,
+                    "price_cents": demo.price_cents + rng.randrange(0, 900, 10),
+                    "vat_rate_bp": 550 if demo.category == "epicerie" else 2000,
+                    "stock": rng.choice([0, 2, 5, 12, 40, 80]),
+                    "active": True,
+                    "featured": n % 97 == 0,
+                    "sponsored": n % 211 == 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        db.session.execute(insert(Product), rows)
+        ids = db.session.execute(db.select(Product.id, Product.slug)).all()
+        fallback = next(iter(pictures.values()))
+        image_rows = []
+        for product_id, slug in ids:
+            category_slug = PRODUCTS[int(slug.rsplit("-", 1)[1]) % len(PRODUCTS)]
+            names = pictures.get(category_slug.category, fallback)
+            image_rows.append(
+                {
+                    "product_id": product_id,
+                    "filename": names[product_id % len(names)],
+                    "alt_fr": slug,
+                    "alt_en": slug,
+                    "position": 0,
+                }
+            )
+        db.session.execute(insert(ProductImage), image_rows)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def settings(workdir: Path, secret: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "SECRET_KEY": secret,
+    }
+
+
+def environment(workdir: Path, secret: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LAVANDE_ENV": "production",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "LAVANDE_INSTANCE_PATH": str(workdir / "instance"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def visitor_cookies(workdir: Path, secret: str, audience: bool) -> str:
+    """The Cookie header of a returning visitor: consent, cart and session."""
+    from flask import make_response, session
+    from flask_wtf.csrf import generate_csrf
+
+    from eshop import consent, create_app
+    from eshop.consent.registry import Category
+
+    app = create_app({**settings(workdir, secret), "SESSION_COOKIE_SECURE": False})
+    accepted = {Category.AUDIENCE} if audience else set()
+    with app.test_request_context("/"):
+        response = make_response("")
+        consent.record_decision(response, accepted, source="preferences")
+        cart = "12.2.1250,40.1.890,311.3.450,2048.1.3900"
+        try:
+            from eshop.cart.codec import decode, encode
+
+            cart = encode(decode(cart))
+        except ImportError:
+            pass
+        consent.set_cookie(response, "cart", cart)
+        if audience:
+            consent.set_cookie(response, "visitor", secrets.token_urlsafe(16))
+        generate_csrf()
+        app.session_interface.save_session(app, session, response)
+        pairs = []
+        for header in response.headers.getlist("Set-Cookie"):
+            pairs.append(header.split(";", 1)[0])
+    return "; ".join(pairs)
+
+
+def time_cookie_reading(workdir: Path, secret: str, cookie: str, rounds: int) -> float:
+    """Microseconds per request spent reading and verifying cart and consent."""
+    from eshop import consent, create_app
+
+    app = create_app(settings(workdir, secret))
+    headers = {"Cookie": cookie}
+
+    def loop(read: bool) -> float:
+        start = time.perf_counter()
+        for _ in range(rounds):
+            with app.test_request_context("/", headers=headers):
+                if read:
+                    consent.current_state()
+                    assert consent.read_cookie("cart") is not None
+        return time.perf_counter() - start
+
+    loop(True)
+    with_reading = min(loop(True) for _ in range(3))
+    without = min(loop(False) for _ in range(3))
+    return max(0.0, (with_reading - without) / rounds * 1e6)
+
+
+def serve(
+    app_spec: str, workdir: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(workdir),
+            app_spec,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/", timeout=1).read()
+            return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"gunicorn did not start for {app_spec}")
+
+
+def run_wrk(
+    name: str,
+    base: str,
+    paths: list[str],
+    cookie: str,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> Result:
+    script = workdir / f"{name.replace('/', '_')}.lua"
+    script.write_text(
+        LUA % (", ".join(json.dumps(p) for p in paths), json.dumps(cookie))
+    )
+    command = [
+        WRK,
+        "-t",
+        "2",
+        "-c",
+        str(args.connections),
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    subprocess.run(
+        [*command, "-d", f"{args.warmup}s", base], capture_output=True, check=True
+    )
+    output = subprocess.run(
+        [*command, "-d", f"{args.duration}s", base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(ln for ln in output.splitlines() if ln.startswith("RESULT "))
+    data = json.loads(line[len("RESULT ") :])
+    return Result(
+        name,
+        data["requests"] / (data["duration_us"] / 1e6),
+        data["p50_us"] / 1000,
+        data["p99_us"] / 1000,
+        data["errors"],
+        data["non2xx"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds before each")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument(
+        "--with-audience-consent",
+        action="store_true",
+        help="the visitor accepted audience measurement",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="lavande-bench-"))
+    secret = secrets.token_hex(32)
+    processes: list[subprocess.Popen] = []
+    try:
+        started = time.perf_counter()
+        build_database(workdir, args.products, secret)
+        print(
+            f"database: {args.products} products in "
+            f"{time.perf_counter() - started:.1f}s ({workdir})"
+        )
+        cookie = visitor_cookies(workdir, secret, args.with_audience_consent)
+        print(f"visitor cookie header: {len(cookie)} bytes")
+        cookie_us = time_cookie_reading(workdir, secret, cookie, 2000)
+
+        (workdir / "hello_app.py").write_text(HELLO_APP)
+        hello, hello_base = serve(
+            "hello_app:app", workdir, environment(workdir, secret)
+        )
+        processes.append(hello)
+        baseline = run_wrk("hello", hello_base, ["/"], cookie, args, workdir)
+        hello.terminate()
+        hello.wait()
+
+        shop, base = serve("eshop:create_app()", workdir, environment(workdir, secret))
+        processes.append(shop)
+        pages = max(1, args.products // 24)
+        rng = random.Random(11)
+        slugs = [
+            f"/products/{demo_slug}"
+            for demo_slug in sample_slugs(workdir, secret, rng, 3000)
+        ]
+        scenarios = [
+            (
+                "/products (random pages)",
+                [f"/products?page={n}" for n in range(1, pages + 1)],
+            ),
+            ("/products/<slug> (random slugs)", slugs),
+            (
+                "/products?q= (search)",
+                [f"/products?q={urllib.request.quote(q)}" for q in SEARCHES],
+            ),
+        ]
+        results = [
+            run_wrk(name, base, paths, cookie, args, workdir)
+            for name, paths in scenarios
+        ]
+        report(baseline, results, cookie_us, args)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def sample_slugs(
+    workdir: Path, secret: str, rng: random.Random, count: int
+) -> list[str]:
+    from eshop import create_app
+    from eshop.catalog.models import Product
+    from eshop.extensions import db
+
+    with create_app(settings(workdir, secret)).app_context():
+        slugs = list(db.session.execute(db.select(Product.slug)).scalars())
+    return rng.sample(slugs, min(count, len(slugs)))
+
+
+TARGETS = {
+    "/products (random pages)": 0.30,
+    "/products/<slug> (random slugs)": 0.40,
+    "/products?q= (search)": 0.15,
+}
+
+
+def report(
+    baseline: Result, results: list[Result], cookie_us: float, args: argparse.Namespace
+) -> None:
+    print()
+    print(
+        f"wrk: 2 threads, {args.connections} connections, {args.duration}s each "
+        f"after {args.warmup}s warm-up; gunicorn 2 sync workers; "
+        f"audience consent: {'yes' if args.with_audience_consent else 'no'}"
+    )
+    header = (
+        f"{'page':34} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'hello-world':34} {baseline.rps:9.0f} {'100%':>7} {'':>7} "
+        f"{baseline.p50_ms:8.2f} {baseline.p99_ms:8.2f} "
+        f"{baseline.errors + baseline.non2xx:7d}"
+    )
+    for result in results:
+        ratio = result.rps / baseline.rps
+        target = TARGETS.get(result.name, 0)
+        mark = "ok" if ratio >= target and result.p99_ms < 50 else "MISS"
+        print(
+            f"{result.name:34} {result.rps:9.0f} {ratio:7.1%} {target:7.0%} "
+            f"{result.p50_ms:8.2f} {result.p99_ms:8.2f} "
+            f"{result.errors + result.non2xx:7d}  {mark}"
+        )
+    print(
+        f"reading + verifying cart and consent cookies: {cookie_us:.1f} µs per "
+        f"request (target < 60 µs)"
+    )
+
+
+if __name__ == "__main__":
+    main()
