@@ -83,7 +83,7 @@ def sales_per_day(days: int) -> list[DaySales]:
 
 
 def top_products(days: int) -> list[TopProduct]:
-    """The best sellers of the period by revenue, cancelled orders left out."""
+    """The best sellers of the period by revenue, counting paid orders only."""
     _, since = first_moment(days)
     revenue = func.sum(OrderLine.gross_cents)
     rows = db.session.execute(
@@ -94,7 +94,7 @@ def top_products(days: int) -> list[TopProduct]:
             revenue,
         )
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.created_at >= since, Order.status != OrderStatus.CANCELLED)
+        .where(Order.created_at >= since, Order.status.in_(PAID_STATES))
         .group_by(OrderLine.product_id)
         .order_by(revenue.desc())
         .limit(TOP_PRODUCTS)
