@@ -32,6 +32,7 @@ from .state import ConsentState
 
 __all__ = [
     "Category",
+    "ConsentGuard",
     "ConsentState",
     "CookieSpec",
     "CookieViolation",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ import time_machine
 from flask import Blueprint, make_response
 
 from eshop import consent
-from eshop.consent import CookieViolation
+from eshop.consent import ConsentGuard, CookieViolation
 from eshop.consent.guard import check_header, parse_set_cookie
 from eshop.consent.registry import Category, RegistryError, build_registry
 from eshop.consent.state import UNDECIDED
@@ -100,3 +101,23 @@ def test_every_declared_lifetime_is_at_most_13_months(app):
     for spec in app.extensions["lavande.consent"]:
         assert spec.max_age is None or spec.max_age <= timedelta(days=390)
         assert spec.category in set(Category)
+
+
+def test_in_production_the_guard_strips_the_cookie_and_logs_it(caplog):
+    def leaky_app(environ, start_response):
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/plain"), ("Set-Cookie", "tracker=1; Path=/")],
+        )
+        return [b"ok"]
+
+    guard = ConsentGuard(leaky_app, build_registry(182, "v1"), strict=False)
+    sent = {}
+
+    def start_response(status, headers, exc_info=None):
+        sent["headers"] = headers
+
+    with caplog.at_level(logging.ERROR, logger="eshop.consent.guard"):
+        assert b"".join(guard({"PATH_INFO": "/"}, start_response)) == b"ok"
+    assert sent["headers"] == [("Content-Type", "text/plain")]
+    assert "tracker" in caplog.text
