@@ -20,9 +20,12 @@ GOOD_ADDRESS = {
 
 
 def hidden_fields(html: str) -> dict[str, str]:
-    """The hidden inputs of the checkout form (token, subtotal, CSRF)."""
+    """The hidden inputs of the checkout form (token, subtotal, CSRF), not of the
+    page's other forms."""
+    block = re.search(r'<form class="checkout__form".*?</form>', html, re.DOTALL)
+    assert block, "no checkout form in the page"
     fields = {}
-    for match in re.finditer(r"<input [^>]*>", html):
+    for match in re.finditer(r"<input [^>]*>", block.group(0)):
         tag = match.group(0)
         if 'type="hidden"' not in tag:
             continue
