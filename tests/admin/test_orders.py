@@ -240,7 +240,6 @@ def test_csv_export_for_accounting(admin, db):
         "date",
         "status",
         "customer",
-        "email",
         "net_eur",
         "tax_eur",
         "gross_eur",
