@@ -114,9 +114,6 @@ def enqueue(
     check_header_value(to, "to")
     check_header_value(subject, "subject")
     check_extra_headers(headers or {})
-    existing = find_by_dedupe_key(dedupe_key)
-    if existing is not None:
-        return existing
     text_body = render_template(f"{template}.txt", **context)
     try:
         html_body = render_template(f"{template}.html", **context)
@@ -137,12 +134,12 @@ def enqueue(
     }
     # ON CONFLICT DO NOTHING rather than a savepoint: a concurrent transaction that
     # queued the same key first wins, and nothing of the caller's work is undone.
-    inserted_id = db.session.execute(
-        insert_ignoring_duplicates(values).returning(OutboxMessage.id)
-    ).scalar_one_or_none()
-    if inserted_id is None:
+    inserted = db.session.scalars(
+        insert_ignoring_duplicates(values).returning(OutboxMessage)
+    ).one_or_none()
+    if inserted is None:
         return find_by_dedupe_key(dedupe_key)  # type: ignore[return-value]
-    return db.session.get_one(OutboxMessage, inserted_id)
+    return inserted
 
 
 def insert_ignoring_duplicates(values: dict) -> Insert:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from eshop.extensions import db as _db
-from eshop.mail import HeaderInjection, enqueue, services
+from eshop.mail import HeaderInjection, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
 
 
@@ -56,36 +58,33 @@ def test_the_same_dedupe_key_queues_one_message(queue_note):
     assert [row.subject for row in outbox_rows()] == [first.subject]
 
 
-def test_losing_a_dedupe_race_keeps_the_callers_other_work(db, monkeypatch):
-    """Given a concurrent transaction queued the same key after our check, when
-    the insert hits the unique constraint, then the first message is returned and
-    the rest of our transaction survives."""
+def test_a_concurrent_duplicate_waits_and_keeps_the_callers_other_work(app, db):
+    """Given a transaction that queued a key and has not committed yet, when another
+    transaction queues the same key (and other work), then it waits, gets the
+    first message back, and its other work is kept."""
     note = {"template": "mail/test_note", "context": {"name": "A", "number": 1}}
-    enqueue(to="a@example.com", subject="Racing", purpose="order",
+    enqueue(to="a@example.com", subject="First", purpose="order",
             dedupe_key="race", **note)  # fmt: skip
-    db.session.commit()
-    enqueue(to="b@example.com", subject="Mine", purpose="order",
-            dedupe_key="other", **note)  # fmt: skip
-    monkeypatch.setattr(services, "find_by_dedupe_key", racing_lookup())
+    results: list[str] = []
 
-    winner = enqueue(to="a@example.com", subject="Racing again", purpose="order",
-                     dedupe_key="race", **note)  # fmt: skip
-    db.session.commit()
+    def other_transaction() -> None:
+        with app.app_context():
+            enqueue(to="b@example.com", subject="Mine", purpose="order",
+                    dedupe_key="other", **note)  # fmt: skip
+            duplicate = enqueue(to="a@example.com", subject="Second",
+                                purpose="order", dedupe_key="race", **note)  # fmt: skip
+            results.append(duplicate.subject)
+            _db.session.commit()
+            _db.session.remove()
 
-    assert winner.subject == "Racing"
+    thread = threading.Thread(target=other_transaction)
+    thread.start()
+    thread.join(timeout=0.5)  # it waits for our transaction
+    db.session.commit()
+    thread.join(timeout=30)
+
+    assert results == ["First"]
     assert sorted(row.dedupe_key for row in outbox_rows()) == ["other", "race"]
-
-
-def racing_lookup():
-    """The first look-up misses (as if the other transaction had not committed)."""
-    calls = []
-    original = services.find_by_dedupe_key
-
-    def lookup(key: str):
-        calls.append(key)
-        return None if len(calls) == 1 else original(key)
-
-    return lookup
 
 
 @pytest.mark.parametrize(
