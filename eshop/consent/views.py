@@ -18,6 +18,7 @@ from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from eshop.extensions import limiter
 from eshop.i18n import current_language
 
 from . import service
@@ -31,6 +32,9 @@ from .forms import (
 from .registry import OPTIONAL_CATEGORIES, Category, CookieSpec
 
 bp = Blueprint("consent", __name__)
+
+# Every decision writes a row of proof: a bot must not be able to fill the table.
+DECISION_RATE = "30 per minute"
 
 CATEGORY_LABELS = {
     Category.TECHNICAL: _l("Technical"),
@@ -97,6 +101,7 @@ def reject(message: str) -> Response:
 
 
 @bp.post("/consent/decide")
+@limiter.limit(DECISION_RATE)
 def decide() -> ResponseReturnValue:
     """The banner's Accept all / Refuse all (closing the banner refuses)."""
     form = DecisionForm()
@@ -109,6 +114,7 @@ def decide() -> ResponseReturnValue:
 
 
 @bp.post("/consent/enable")
+@limiter.limit(DECISION_RATE)
 def enable() -> ResponseReturnValue:
     """An embed's "enable" button: accept its category, keep the other choices."""
     form = EnableForm()
@@ -121,6 +127,7 @@ def enable() -> ResponseReturnValue:
 
 
 @bp.route("/consent", methods=["GET", "POST"])
+@limiter.limit(DECISION_RATE, methods=["POST"])
 def preferences() -> ResponseReturnValue:
     """One switch per category, each with its cookies; saving logs a new decision
     and deletes, in the same response, the cookies of every category refused."""

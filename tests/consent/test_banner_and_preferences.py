@@ -260,3 +260,17 @@ def test_enabling_an_embed_keeps_the_other_choices(probe):
     )
     assert client.get("/_probe/optional").data == b"visitor"
     assert 'id="real-embed"' in client.get("/_probe/embed").get_data(as_text=True)
+
+
+def test_a_flood_of_decisions_is_rate_limited(app, client):
+    token = csrf_token(client, "/consent")
+    statuses = [
+        client.post(
+            "/consent/decide",
+            data={"csrf_token": token, "choice": "refuse", "next": "/"},
+        ).status_code
+        for _ in range(31)
+    ]
+    assert statuses[:30] == [303] * 30
+    assert statuses[30] == 429
+    assert len(logged_decisions(app)) == 30
