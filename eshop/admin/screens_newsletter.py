@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -244,6 +245,11 @@ def campaign_send(campaign_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id))
+    except IntegrityError:
+        # Two clicks raced: the other request is queuing these very subscribers.
+        db.session.rollback()
+        flash(_("This campaign is already being sent."), "warning")
+        return redirect(url_for("admin.campaign_progress", campaign_id=campaign.id))
     flash(
         _("%(count)s messages queued: the mail worker is sending them.", count=queued),
         "success",

@@ -408,3 +408,21 @@ def test_progress_figures_update_without_reloading(
     assert page.get_attribute("[data-progress-url]", "data-done") == "true"
     assert errors == []  # no CSP violation, no script error
     page.screenshot(path=str(artifacts / "admin-campaign-progress.png"), full_page=True)
+
+
+def test_a_send_racing_another_click_ends_on_the_progress_page(admin, db, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from eshop.admin import screens_newsletter
+
+    campaign_id = add_campaign()
+
+    def raced(campaign_id: int) -> int:
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(screens_newsletter, "enqueue_campaign", raced)
+
+    response = admin.post(f"/admin/campaigns/{campaign_id}/send", {"confirm": "y"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/campaigns/{campaign_id}/progress")
