@@ -83,6 +83,7 @@ def check(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from eshop import consent, database, i18n, security
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from eshop.mail import dev_worker as outbox_dev_worker
 
     db.init_app(app)
     database.init_app(app)
@@ -99,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     consent.init_app(app)
     security.init_app(app)
+    outbox_dev_worker.init_app(app)  # `flask run` in debug only: sends the outbox
 
 
 def register_blueprints(app: Flask) -> None:
