@@ -43,6 +43,15 @@ def search_terms(query: str) -> list[str]:
     return [word[:MAX_TERM_CHARS] for word in words[:MAX_TERMS]]
 
 
+def _fts5_term(term: str) -> str:
+    """An FTS5 prefix query for one folded word.
+
+    FTS5 strips accents but keeps the ligatures, so "oeuf" must also look for "œuf".
+    """
+    variants = {term, term.replace("oe", "œ"), term.replace("ae", "æ")}
+    return "(" + " OR ".join(f'"{variant}"*' for variant in sorted(variants)) + ")"
+
+
 @dataclass(frozen=True)
 class SearchHits:
     """One page of matching product ids, best first, and how many match in all."""
@@ -82,7 +91,7 @@ def search_products(
         )
         rank = "ts_rank_cd(s.document, q) DESC"
     else:
-        match = " AND ".join(f'"{term}"*' for term in terms)
+        match = " AND ".join(_fts5_term(term) for term in terms)
         source = (
             "FROM fts_product f JOIN product p ON p.id = f.rowid"
             " WHERE fts_product MATCH :match AND p.active"
