@@ -2,6 +2,11 @@
 
 Other packages import the functions below and never touch ``request.cookies``,
 ``response.set_cookie`` or a Set-Cookie header themselves.
+
+Global Privacy Control: a browser sending ``Sec-GPC: 1`` is treated as refusing
+every optional category. It sees a one-line notice instead of the banner (OK, or
+Choose), and only an explicit opt-in on /consent or an embed's "enable" button
+outweighs the signal; an "Accept all" click on the banner does not.
 """
 
 from __future__ import annotations
