@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .demo import catalogue_is_empty, load_demo_catalogue
 
@@ -14,6 +15,7 @@ from .demo import catalogue_is_empty, load_demo_catalogue
     is_flag=True,
     help="Do nothing when the shop already has products (used by make run).",
 )
+@with_appcontext
 def seed_demo(if_empty: bool) -> None:
     """Load the demo catalogue: categories, products and their pictures."""
     if if_empty and not catalogue_is_empty():
