@@ -206,6 +206,10 @@ def consent_charts(days: int, locale: str) -> dict[str, object]:
         "consent_rates": percent_bars(
             rates,
             title=_("Share of decisions accepting each kind of cookie"),
+            description="; ".join(
+                f"{label}: {_('no data') if rate is None else f'{rate:.0f} %'}"
+                for label, rate in rates
+            ),
         ),
     }
 

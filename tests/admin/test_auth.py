@@ -14,7 +14,7 @@ from eshop.clock import utcnow
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, AdminActions, csrf_token_in
 
 LOGIN = "/admin/login"
-WRONG = "Wrong email or password."
+WRONG = "Adresse e-mail ou mot de passe incorrect."
 
 
 def admin_urls(app) -> list[tuple[str, str]]:
@@ -192,7 +192,7 @@ def test_inactivity_logs_the_owner_out(admin):
         assert response.status_code == 302
         assert response.headers["Location"].startswith(LOGIN)
         login_page = admin.client.get(response.headers["Location"])
-        assert "inactivity" in login_page.text
+        assert "inactivité" in login_page.text
         assert admin.client.get("/admin/").status_code == 302
 
 
@@ -227,7 +227,7 @@ def test_change_password(admin, app):
         },
     )
     assert wrong.status_code == 400
-    assert "current password is not correct" in wrong.text
+    assert "mot de passe actuel n’est pas correct" in wrong.text
 
     mismatch = admin.post(
         page,
@@ -287,8 +287,8 @@ def test_create_admin_asks_twice_and_resets_an_existing_account(runner, app, own
 @pytest.mark.parametrize(
     ("email", "password", "message"),
     [
-        ("not-an-email", "long enough secret", "not valid"),
-        ("owner@lavande.example", "short", "at least 10"),
+        ("not-an-email", "long enough secret", "pas valide"),
+        ("owner@lavande.example", "short", "au moins 10"),
     ],
 )
 def test_create_admin_refuses_bad_input(runner, monkeypatch, email, password, message):

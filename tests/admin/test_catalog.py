@@ -176,7 +176,7 @@ def test_two_products_cannot_share_an_address_name(admin, category, count):
     create_product(admin, slug="savon")
     response = create_product(admin, slug="savon", name_fr="Autre savon")
     assert response.status_code == 400
-    assert "already used" in response.text
+    assert "déjà utilisé" in response.text
     assert count(Product) == 1
 
 
@@ -230,7 +230,7 @@ def test_quick_stock_adjust_refuses_bad_numbers(admin, category, stock, product)
     response = admin.post("/admin/products/1/stock", {"stock": stock})
     assert response.status_code == 302
     assert product().stock == 10
-    assert "not changed" in admin.client.get(response.headers["Location"]).text
+    assert "inchangé" in admin.client.get(response.headers["Location"]).text
 
 
 def test_quick_stock_adjust_needs_the_csrf_token(admin, category, product):
@@ -257,12 +257,12 @@ def test_a_product_with_orders_is_only_taken_off_sale(admin, category, product, 
     create_product(admin)
     place_order_for(app, 1)
     edit = admin.client.get("/admin/products/1/edit")
-    assert "Take off sale" in edit.text
+    assert "Retirer de la vente" in edit.text
     response = admin.post("/admin/products/1/delete")
     assert response.status_code == 302
     kept = product()
     assert kept is not None and not kept.active
-    assert "taken off sale" in admin.client.get(response.headers["Location"]).text
+    assert "retiré de la vente" in admin.client.get(response.headers["Location"]).text
 
 
 def test_without_a_category_the_owner_is_sent_to_create_one(admin):
@@ -317,7 +317,7 @@ def test_bad_product_input_is_refused_and_nothing_saved(
 ):
     response = create_product(admin, **{field: value})
     assert response.status_code == 400
-    assert "Nothing was saved" in response.text
+    assert "Rien n’a été enregistré" in response.text
     assert 'class="field-error"' in response.text
     assert "<script>alert(1)</script>" not in response.text
     assert count(Product) == 0
@@ -421,11 +421,11 @@ SVG_WITH_SCRIPT = (
 @pytest.mark.parametrize(
     ("data", "filename", "message"),
     [
-        (b"just some text, not a picture\n" * 20, "photo.jpg", "not an image"),
-        (b"\xff\xd8\xff\xe0" + b"\0" * (30 * 1024 * 1024), "huge.jpg", "5 MB"),
-        (decompression_bomb(), "bomb.png", "40 megapixels"),
-        (SVG_WITH_SCRIPT, "logo.svg", "not an image"),
-        (b"", "empty.jpg", "empty"),
+        (b"just some text, not a picture\n" * 20, "photo.jpg", "pas une image"),
+        (b"\xff\xd8\xff\xe0" + b"\0" * (30 * 1024 * 1024), "huge.jpg", "5 Mo"),
+        (decompression_bomb(), "bomb.png", "40 mégapixels"),
+        (SVG_WITH_SCRIPT, "logo.svg", "pas une image"),
+        (b"", "empty.jpg", "vide"),
     ],
     ids=["text-renamed-jpg", "30-MB", "decompression-bomb", "svg-with-script", "empty"],
 )
@@ -480,7 +480,7 @@ def test_a_category_holding_products_is_not_deleted(admin, category, count):
     response = admin.post("/admin/categories/1/delete")
     assert response.status_code == 302
     assert count(Category) == 1
-    assert "move them first" in admin.client.get(response.headers["Location"]).text
+    assert "déplacez-les" in admin.client.get(response.headers["Location"]).text
 
 
 @pytest.mark.parametrize(
