@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -45,7 +46,13 @@ def cart_in_header() -> dict[str, Any]:
 @bp.app_template_filter("money")
 def money(cents: int) -> str:
     """``{{ cents|money }}``: a price in the page's language."""
-    return format_price(cents, current_language())
+    return _cached_price(cents, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _cached_price(cents: int, locale: str) -> str:
+    # Babel's currency formatting is slow next to a cache hit; pages repeat prices.
+    return format_price(cents, locale)
 
 
 def _cart_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:

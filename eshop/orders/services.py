@@ -152,9 +152,6 @@ def place_order(request: CheckoutRequest) -> Order:
     items = _merge_items(request.items)
     if not items:
         raise EmptyOrder()
-    existing = order_for_token(request.checkout_token)
-    if existing is not None:
-        return existing
     try:
         with _write_transaction():
             existing = order_for_token(request.checkout_token)
@@ -257,21 +254,27 @@ def _next_order_number() -> str:
     """The next number of the year, like 2026-000042; the counter row's lock makes
     concurrent checkouts take turns, so no number is given twice."""
     year = utcnow().year
-    dialect = db.session.connection().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(OrderNumberCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = db.session.execute(
+    number = _increment_counter(year)
+    if number is None:  # the year's first order: create its counter, then count
+        dialect = db.session.connection().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(OrderNumberCounter)
+            .values(year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
+        number = _increment_counter(year)
+    return f"{year}-{number:06d}"
+
+
+def _increment_counter(year: int) -> int | None:
+    return db.session.execute(
         update(OrderNumberCounter)
         .where(OrderNumberCounter.year == year)
         .values(last_number=OrderNumberCounter.last_number + 1)
         .returning(OrderNumberCounter.last_number)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return f"{year}-{number:06d}"
+    ).scalar_one_or_none()
 
 
 # --- mails ------------------------------------------------------------------------
