@@ -117,5 +117,9 @@ class SendCampaignForm(FlaskForm):
             raise ValidationError(_l("Tick the box to confirm the sending."))
 
 
+class ContinueQueuingForm(FlaskForm):
+    """Carry on queuing a campaign: only the CSRF token travels with it."""
+
+
 class RetryMessageForm(FlaskForm):
     """Put a failed message back in the queue: only the CSRF token travels with it."""

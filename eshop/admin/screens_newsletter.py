@@ -6,9 +6,12 @@ service's; these views parse forms, call it, and show what it answers.
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -46,9 +49,15 @@ from eshop.newsletter.services import (
 )
 
 from .blueprint import bp
-from .forms_operations import CampaignForm, SendCampaignForm, SendTestForm
+from .forms_operations import (
+    CampaignForm,
+    ContinueQueuingForm,
+    SendCampaignForm,
+    SendTestForm,
+)
 
 SUBSCRIBERS_PER_PAGE = 50
+QUEUE_BATCH_SIZE = 100  # small batches: a request stops soon after its budget
 
 SUBSCRIBER_LABELS = {
     Status.PENDING: _l("Awaiting confirmation"),
@@ -220,12 +229,57 @@ def campaign_send_test(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id))
 
 
+class QueuingPaused(Exception):
+    """This request's time for queuing is up; the next request carries on."""
+
+
+def queue_for_a_while(campaign_id: int) -> None:
+    """Queue the campaign for about the time budget, a committed batch at a time.
+
+    A big list takes longer than a request should; the service commits each batch
+    and, called again, skips whoever is already queued, so stopping between batches
+    is safe. It rescans from the start, so a request only stops once it has read
+    past the subscribers queued before it: every request moves the sending on.
+    """
+    budget = current_app.config.get("ADMIN_QUEUE_TIME_BUDGET_SECONDS", 5.0)
+    deadline = time.monotonic() + budget
+    queued_before = campaign_stats(campaign_id)["recipients"]
+    read = 0
+
+    def stop_when_out_of_time(batch: int) -> None:
+        nonlocal read
+        read += batch
+        if read > queued_before and time.monotonic() >= deadline:
+            raise QueuingPaused
+
+    try:
+        enqueue_campaign(
+            campaign_id, batch_size=QUEUE_BATCH_SIZE, progress=stop_when_out_of_time
+        )
+    except QueuingPaused:
+        pass
+
+
+def queue_or_explain(campaign: Campaign) -> bool:
+    """Queue what fits in this request; on a refusal say why and return False."""
+    try:
+        queue_for_a_while(campaign.id)
+    except CampaignError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    except IntegrityError:
+        # Two clicks raced: the other request is queuing these very subscribers.
+        db.session.rollback()
+        flash(_("This campaign is already being queued."), "warning")
+    else:
+        return True
+    return False
+
+
 @bp.post("/campaigns/<int:campaign_id>/send")
 def campaign_send(campaign_id: int) -> ResponseReturnValue:
-    """Queue the campaign for every confirmed subscriber, then show the progress.
-
-    Sending twice is harmless: the service never queues a subscriber twice.
-    """
+    """Start queuing the campaign for every confirmed subscriber, then show the
+    progress; sending twice is harmless, the service never queues anyone twice."""
     campaign = campaign_or_404(campaign_id)
     form = SendCampaignForm()
     if not form.validate():
@@ -239,35 +293,39 @@ def campaign_send(campaign_id: int) -> ResponseReturnValue:
             test_form=SendTestForm(),
             send_form=form,
         ), 400
-    try:
-        queued = enqueue_campaign(campaign.id)
-    except CampaignError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id))
-    except IntegrityError:
-        # Two clicks raced: the other request is queuing these very subscribers.
-        db.session.rollback()
-        flash(_("This campaign is already being sent."), "warning")
-        return redirect(url_for("admin.campaign_progress", campaign_id=campaign.id))
-    flash(
-        _("%(count)s messages queued: the mail worker is sending them.", count=queued),
-        "success",
-    )
+    if queue_or_explain(campaign):
+        flash(_("The campaign is on its way: follow it here."), "success")
+    return redirect(url_for("admin.campaign_progress", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/continue")
+def campaign_continue(campaign_id: int) -> ResponseReturnValue:
+    """Queue the next part of a campaign whose queuing did not fit in one request
+    (the progress page's script calls it; without script, its button does)."""
+    campaign = campaign_or_404(campaign_id)
+    if not ContinueQueuingForm().validate():
+        abort(400)
+    if campaign.status == CampaignStatus.SENDING:
+        queue_or_explain(campaign)
+    if request.accept_mimetypes.best == "application/json":
+        return progress_figures(campaign_or_404(campaign_id))
     return redirect(url_for("admin.campaign_progress", campaign_id=campaign.id))
 
 
 def progress_figures(campaign: Campaign) -> dict[str, int | bool]:
+    """What the progress page shows, also as JSON for its script."""
     stats = campaign_stats(campaign.id)
-    done = campaign.status == CampaignStatus.SENT and stats["queued"] == 0
+    queuing = campaign.status == CampaignStatus.SENDING
     return {
+        "confirmed": confirmed_count() if queuing else stats["recipients"],
         "total": stats["recipients"],
         "queued": stats["queued"],
         "sent": stats["sent"],
         "failed": stats["failed"],
         "cancelled": stats["cancelled"],
         "unsubscribed_since": stats["unsubscribed_since"],
-        "done": done,
+        "queuing": queuing,
+        "done": not queuing and stats["queued"] == 0,
     }
 
 
@@ -279,6 +337,7 @@ def campaign_progress(campaign_id: int) -> ResponseReturnValue:
         "admin/newsletter/progress.html",
         campaign=campaign,
         figures=progress_figures(campaign),
+        continue_form=ContinueQueuingForm(),
     )
 
 

@@ -13,7 +13,7 @@ from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage, OutboxStatus
 from eshop.newsletter.models import Campaign, CampaignStatus, Subscriber
 
-from .conftest import OWNER_EMAIL
+from .conftest import OWNER_EMAIL, csrf_token_in
 
 
 def add_subscriber(email: str, status: str = "confirmed", **extra) -> int:
@@ -317,12 +317,14 @@ def test_progress_page_and_its_json(admin, db):
     assert "<script>" not in page.text  # no inline script (CSP)
     assert 'http-equiv="refresh"' not in page.text
     assert figures == {
+        "confirmed": 2,
         "total": 2,
         "queued": 2,
         "sent": 0,
         "failed": 0,
         "cancelled": 0,
         "unsubscribed_since": 0,
+        "queuing": False,
         "done": False,
     }
 
@@ -343,6 +345,51 @@ def test_progress_page_and_its_json(admin, db):
 
     assert figures["sent"] == 1 and figures["failed"] == 1 and figures["done"]
     assert "Récolte 2026" in listing.text
+
+
+def test_a_long_queuing_goes_on_over_several_requests(app, admin, db):
+    for number in range(3):
+        add_subscriber(f"s{number}@example.org")
+    campaign_id = add_campaign()
+    app.config["ADMIN_QUEUE_TIME_BUDGET_SECONDS"] = 0  # stop after each batch
+
+    admin.post(f"/admin/campaigns/{campaign_id}/send", {"confirm": "y"})
+    paused = admin.client.get(f"/admin/campaigns/{campaign_id}/progress")
+    figures = admin.client.get(f"/admin/campaigns/{campaign_id}/progress.json").json
+
+    assert campaign(campaign_id).status == CampaignStatus.SENDING
+    assert figures["queuing"] and not figures["done"]
+    assert f"/admin/campaigns/{campaign_id}/continue" in paused.text
+
+    token = csrf_token_in(paused.text)
+    answer = admin.client.post(
+        f"/admin/campaigns/{campaign_id}/continue",
+        data={"csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
+
+    assert answer.json["queuing"] is False
+    assert answer.json["total"] == 3
+    assert campaign(campaign_id).status == CampaignStatus.SENT
+    assert all(len(outbox_to(f"s{n}@example.org")) == 1 for n in range(3))
+
+
+def test_continue_without_javascript_returns_to_the_progress_page(admin, db):
+    campaign_id = add_campaign()
+
+    response = admin.post(f"/admin/campaigns/{campaign_id}/continue")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/campaigns/{campaign_id}/progress")
+    assert campaign(campaign_id).status == CampaignStatus.DRAFT  # nothing started
+
+
+def test_continue_needs_the_csrf_token(admin, db):
+    campaign_id = add_campaign()
+
+    response = admin.client.post(f"/admin/campaigns/{campaign_id}/continue")
+
+    assert response.status_code == 400
 
 
 # --- login ------------------------------------------------------------------------
@@ -381,6 +428,7 @@ def test_progress_figures_update_without_reloading(
         add_subscriber("a@example.org")
         add_subscriber("b@example.org")
         campaign_id = add_campaign()
+    app.config["ADMIN_QUEUE_TIME_BUDGET_SECONDS"] = 0  # the script must carry on
     page.goto(f"{live_server}/admin/login")
     page.fill("input[name=email]", owner.email)
     page.fill("input[name=password]", owner.password)
@@ -390,6 +438,7 @@ def test_progress_figures_update_without_reloading(
     page.click(".admin-send button[type=submit]")
     page.wait_for_url(f"**/admin/campaigns/{campaign_id}/progress")
     assert page.text_content('[data-stat="queued"]') == "2"
+    assert page.is_visible("form[data-continue-queuing]")  # queuing paused
     errors: list[str] = []
     page.on(
         "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
@@ -405,6 +454,9 @@ def test_progress_figures_update_without_reloading(
 
     expect(page.locator('[data-stat="sent"]')).to_have_text("2", timeout=10_000)
     assert page.text_content('[data-stat="queued"]') == "0"
+    assert page.is_hidden("[data-queuing]")  # the script finished the queuing
+    with app.app_context():
+        assert campaign(campaign_id).status == CampaignStatus.SENT
     assert page.get_attribute("[data-progress-url]", "data-done") == "true"
     assert errors == []  # no CSP violation, no script error
     page.screenshot(path=str(artifacts / "admin-campaign-progress.png"), full_page=True)
@@ -417,7 +469,7 @@ def test_a_send_racing_another_click_ends_on_the_progress_page(admin, db, monkey
 
     campaign_id = add_campaign()
 
-    def raced(campaign_id: int) -> int:
+    def raced(campaign_id: int, **options) -> int:
         raise IntegrityError("INSERT", {}, Exception("duplicate key"))
 
     monkeypatch.setattr(screens_newsletter, "enqueue_campaign", raced)
