@@ -84,7 +84,7 @@ def request_access() -> ResponseReturnValue:
 
 
 def _invalid_email_message() -> str:
-    return gettext("This email address is not valid.")
+    return gettext("Please enter a valid email address.")
 
 
 def _email_or_error(token: str) -> str | Response:
