@@ -6,7 +6,7 @@ calls ``allow_csp_source``; nothing else loosens the policy.
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask.wrappers import Response
 
 BASE_POLICY: dict[str, list[str]] = {
@@ -30,6 +30,7 @@ def allow_csp_source(directive: str, source: str) -> None:
 
 
 def content_security_policy() -> str:
+    """The base policy plus the sources this response was allowed to add."""
     policy = {key: list(values) for key, values in BASE_POLICY.items()}
     for directive, source in g.get("csp_extra", []):
         values = policy.setdefault(directive, [])
@@ -40,7 +41,16 @@ def content_security_policy() -> str:
     return "; ".join(f"{key} {' '.join(values)}" for key, values in policy.items())
 
 
+def sends_hsts() -> bool:
+    """HSTS only in production behind HTTPS (secure cookies), never in development,
+    where it would pin 127.0.0.1 to HTTPS in the developer's browser."""
+    app = current_app
+    production = not (app.debug or app.testing)
+    return production and bool(app.config.get("SESSION_COOKIE_SECURE", False))
+
+
 def set_security_headers(response: Response) -> Response:
+    """Add the policy and the other security headers to every response."""
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -49,7 +59,7 @@ def set_security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
     )
-    if g.get("hsts"):
+    if sends_hsts():
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
         )
@@ -57,10 +67,4 @@ def set_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    production = not (app.debug or app.testing)
-
-    @app.before_request
-    def _mark_hsts() -> None:
-        g.hsts = production and app.config.get("SESSION_COOKIE_SECURE", False)
-
     app.after_request(set_security_headers)

@@ -36,6 +36,7 @@ MAX_BUFFERED_EVENTS = 20_000  # beyond this, the oldest events are dropped
 BATCH_SIZE = 500
 SKIPPED_BLUEPRINTS = frozenset({"admin", "health", "consent", "privacy"})
 MAX_QUERY_LENGTH = 100
+LOOKS_IDENTIFYING = re.compile(r"@|\d{5,}|\+\d")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,11 @@ def visitor_id(response: Response) -> str:
 
 
 def normalise_query(query: Any) -> str:
-    return " ".join(str(query).lower().split())[:MAX_QUERY_LENGTH]
+    """Lower-case, single-spaced, short, and without anything that could identify
+    someone (an email address or a phone number typed into the search box)."""
+    words = str(query).lower().split()
+    kept = ["…" if LOOKS_IDENTIFYING.search(word) else word for word in words]
+    return " ".join(kept)[:MAX_QUERY_LENGTH]
 
 
 def events_of_response(response: Response) -> list[tuple[str, str, Any, Any]]:

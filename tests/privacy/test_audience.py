@@ -100,6 +100,24 @@ def test_events_hold_no_ip_email_user_agent_or_full_url(app, client, product_id)
         assert secret not in stored
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  Huile   ESSENTIELLE ", "huile essentielle"),
+        ("savon jeanne@example.org", "savon …"),
+        ("rappel 0612345678", "rappel …"),
+        ("+33612 miel", "… miel"),
+        ("lot 12", "lot 12"),
+    ],
+)
+def test_searches_are_stored_without_what_could_identify_someone(
+    app, client, typed, stored
+):
+    decide(client, "audience")
+    client.get("/_test/search", query_string={"q": typed, "n": "2"})
+    assert [e.target for e in events(app) if e.kind == "search"] == [stored]
+
+
 def test_withdrawing_consent_stops_recording_at_once(app, client, product_id):
     decide(client, "audience")
     client.get("/")
