@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel import Locale
 from flask import current_app
@@ -47,7 +48,7 @@ def method_label(code: str) -> str:
 
 def country_choices(locale: str) -> list[tuple[str, str]]:
     """The countries the shop ships to, named in the shopper's language."""
-    names = Locale.parse(locale).territories
+    names = _territories(locale)
     return [
         (code, names.get(code, code))
         for code in current_app.config["SHIPPING_COUNTRIES"]
@@ -55,4 +56,10 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
 
 
 def country_name(code: str, locale: str) -> str:
-    return Locale.parse(locale).territories.get(code, code)
+    return _territories(locale).get(code, code)
+
+
+@lru_cache(maxsize=8)
+def _territories(locale: str) -> dict[str, str]:
+    # Parsing a Babel locale on every checkout costs more than the rest of the form.
+    return dict(Locale.parse(locale).territories)
