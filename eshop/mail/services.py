@@ -307,3 +307,68 @@ def purge_sent_messages(now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+# --- many at once (a newsletter batch) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """One email the caller already rendered, for ``enqueue_many``."""
+
+    to: str
+    subject: str
+    text_body: str
+    html_body: str | None
+    dedupe_key: str
+    headers: dict[str, str]
+
+
+def enqueue_many(mails: list[RenderedMail], *, purpose: Purpose) -> dict[str, int]:
+    """Queue many rendered emails in one INSERT, in the caller's transaction; the
+    caller commits. Like ``enqueue``, a dedupe key already queued is skipped.
+
+    A newsletter batch of 500 would otherwise cost 500 statements. Returns the
+    outbox id of every dedupe key given.
+    """
+    if purpose not in ("order", "newsletter"):
+        raise ValueError(f"unknown mail purpose {purpose!r}")
+    if not mails:
+        return {}
+    sender = sender_for(purpose)
+    now = utcnow()
+    rows = []
+    for mail in mails:
+        check_header_value(mail.to, "to")
+        check_header_value(mail.subject, "subject")
+        check_extra_headers(mail.headers)
+        rows.append(
+            {
+                "dedupe_key": mail.dedupe_key,
+                "purpose": purpose,
+                "sender": sender,
+                "recipient": mail.to,
+                "subject": mail.subject,
+                "text_body": mail.text_body,
+                "html_body": mail.html_body,
+                "headers": dict(mail.headers),
+                "status": OutboxStatus.QUEUED,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=[OutboxMessage.dedupe_key]
+    )
+    db.session.connection().execute(statement, rows)
+    keys = [mail.dedupe_key for mail in mails]
+    return dict(
+        db.session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
+                OutboxMessage.dedupe_key.in_(keys)
+            )
+        ).all()
+    )
