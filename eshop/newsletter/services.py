@@ -18,12 +18,14 @@ from email.utils import parseaddr
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext, lazy_gettext
-from sqlalchemy import delete, func, select, update
+from markupsafe import escape
+from sqlalchemy import delete, func, insert, select, update
 
 from eshop.clock import utcnow
 from eshop.extensions import db
 from eshop.mail import HeaderInjection, cancel_pending, check_header_value, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
+from eshop.mail.services import RenderedMail, enqueue_many
 
 from . import tokens
 from .models import (
@@ -51,6 +53,7 @@ MAX_LOCAL_PART_LENGTH = 64  # RFC 5321; email-validator lets longer ones through
 MAX_FIRST_NAME_LENGTH = 80
 MAX_SUBJECT_LENGTH = 200
 DEFAULT_TOKEN_MAX_AGE_DAYS = 7
+UNSUBSCRIBE_PLACEHOLDER = "lavande-unsubscribe-url-placeholder"
 
 
 class NewsletterError(ValueError):
@@ -438,6 +441,21 @@ def confirmed_count() -> int:
     ).scalar_one()
 
 
+def _render_once(
+    campaign: Campaign, body_html: str, body_text: str, language: str
+) -> tuple[str, str]:
+    """The campaign in one language with a placeholder for the unsubscribe link:
+    rendered once, not once per subscriber."""
+    with force_locale(language):
+        context = _campaign_context(
+            campaign, body_html, body_text, UNSUBSCRIBE_PLACEHOLDER
+        )
+        return (
+            render_template("mail/newsletter_campaign.txt", **context),
+            render_template("mail/newsletter_campaign.html", **context),
+        )
+
+
 def enqueue_campaign(
     campaign_id: int,
     batch_size: int = 500,
@@ -457,18 +475,18 @@ def enqueue_campaign(
         campaign.status = CampaignStatus.SENDING
         campaign.sending_started_at = utcnow()
         db.session.commit()
+    subject = campaign.subject
     body_html = markdown_to_html(campaign.body_markdown)
     body_text = markdown_to_text(campaign.body_markdown)
+    rendered: dict[str, tuple[str, str]] = {}
     serializer = tokens.unsubscribe_serializer()
     queued = 0
     last_id = 0
     while True:
+        # Locked on PostgreSQL until the batch commits: an unsubscribe waits, then
+        # cancels what this batch queued (see ``unsubscribe``).
         batch = db.session.execute(
-            select(
-                Subscriber.id,
-                Subscriber.email,
-                Subscriber.language,
-            )
+            select(Subscriber.id, Subscriber.email, Subscriber.language)
             .where(
                 Subscriber.status == SubscriberStatus.CONFIRMED,
                 Subscriber.id > last_id,
@@ -482,41 +500,46 @@ def enqueue_campaign(
         done = set(
             db.session.execute(
                 select(CampaignDelivery.subscriber_id).where(
-                    CampaignDelivery.campaign_id == campaign.id,
+                    CampaignDelivery.campaign_id == campaign_id,
                     CampaignDelivery.subscriber_id.in_([row.id for row in batch]),
                 )
             ).scalars()
         )
-        messages = []
+        mails = {}
         for row in batch:
             if row.id in done:
                 continue
-            token = tokens.make_unsubscribe_token(row.id, row.email, serializer)
-            unsubscribe_url = public_url(f"/newsletter/unsubscribe/{token}")
-            with force_locale(row.language):
-                message = enqueue(
-                    to=row.email,
-                    subject=campaign.subject,
-                    template="mail/newsletter_campaign",
-                    context=_campaign_context(
-                        campaign, body_html, body_text, unsubscribe_url
-                    ),
-                    purpose="newsletter",
-                    dedupe_key=f"newsletter:{campaign.id}:{row.id}",
-                    headers=list_headers(unsubscribe_url),
+            if row.language not in rendered:
+                rendered[row.language] = _render_once(
+                    campaign, body_html, body_text, row.language
                 )
-            messages.append((row.id, message))
-        db.session.flush()
-        db.session.add_all(
-            CampaignDelivery(
-                campaign_id=campaign.id,
-                subscriber_id=subscriber_id,
-                outbox_message_id=message.id,
+            text, html = rendered[row.language]
+            token = tokens.make_unsubscribe_token(row.id, row.email, serializer)
+            url = public_url(f"/newsletter/unsubscribe/{token}")
+            mails[row.id] = RenderedMail(
+                to=row.email,
+                subject=subject,
+                text_body=text.replace(UNSUBSCRIBE_PLACEHOLDER, url),
+                html_body=html.replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(url))),
+                dedupe_key=f"newsletter:{campaign_id}:{row.id}",
+                headers=list_headers(url),
             )
-            for subscriber_id, message in messages
-        )
+        outbox_ids = enqueue_many(list(mails.values()), purpose="newsletter")
+        if mails:
+            db.session.execute(
+                insert(CampaignDelivery),
+                [
+                    {
+                        "campaign_id": campaign_id,
+                        "subscriber_id": subscriber_id,
+                        "outbox_message_id": outbox_ids[mail.dedupe_key],
+                        "status": DeliveryStatus.QUEUED,
+                    }
+                    for subscriber_id, mail in mails.items()
+                ],
+            )
         db.session.commit()
-        queued += len(messages)
+        queued += len(mails)
         last_id = batch[-1].id
         if progress is not None:
             progress(len(batch))

@@ -178,20 +178,21 @@ def test_a_crashed_send_resumes_without_sending_anyone_twice(db):
 def test_a_crash_inside_a_batch_leaves_nothing_half_saved(db, monkeypatch):
     add_subscribers(5)
     campaign = services.create_campaign("Lettre", "Bonjour")
-    real_enqueue = services.enqueue
+    real_enqueue_many = services.enqueue_many
     calls = []
 
-    def failing_enqueue(**kwargs):
-        calls.append(kwargs["to"])
-        if len(calls) == 4:
-            raise Crash
-        return real_enqueue(**kwargs)
+    def failing_enqueue_many(mails, *, purpose):
+        calls.append(len(mails))
+        queued = real_enqueue_many(mails, purpose=purpose)
+        if len(calls) == 2:
+            raise Crash  # after the outbox insert, before the deliveries and commit
+        return queued
 
-    monkeypatch.setattr(services, "enqueue", failing_enqueue)
+    monkeypatch.setattr(services, "enqueue_many", failing_enqueue_many)
     with pytest.raises(Crash):
         services.enqueue_campaign(campaign.id, batch_size=3)
     _db.session.rollback()
-    monkeypatch.setattr(services, "enqueue", real_enqueue)
+    monkeypatch.setattr(services, "enqueue_many", real_enqueue_many)
 
     assert campaign_mail_count() == 3  # the first batch committed, the second not
     assert services.enqueue_campaign(campaign.id, batch_size=3) == 2
