@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from eshop.clock import utcnow
 from eshop.extensions import db
 
-from .models import ConsentDecision
+from .models import ConsentDecision, ConsentPolicy
 from .registry import OPTIONAL_CATEGORIES, Category, Registry
 from .state import ConsentState
 
@@ -32,8 +33,54 @@ def log_decision(state: ConsentState, registry: Registry) -> ConsentDecision:
         gpc=state.gpc,
     )
     db.session.add(entry)
+    keep_policy_snapshot(registry)
     db.session.commit()
     return entry
+
+
+def keep_policy_snapshot(registry: Registry) -> None:
+    """Store this policy version's cookie declarations once, on its first decision."""
+    if db.session.get(ConsentPolicy, registry.policy_version) is not None:
+        return
+    snapshot = ConsentPolicy(
+        version=registry.policy_version,
+        registry_hash=registry.registry_hash,
+        text_version=registry.text_version,
+        cookies=[spec.as_dict() for spec in registry],
+    )
+    try:
+        with db.session.begin_nested():  # another process may store it first
+            db.session.add(snapshot)
+    except IntegrityError:
+        pass
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Every decision logged under one consent id, with the policies they refer to."""
+
+    consent_id: str
+    decisions: list[ConsentDecision]
+    policies: dict[str, ConsentPolicy]
+
+
+def proof_of_consent(consent_id: str) -> Proof:
+    """What the visitor with this consent id agreed to, and when (oldest first)."""
+    decisions = list(
+        db.session.execute(
+            db.select(ConsentDecision)
+            .where(ConsentDecision.consent_id == consent_id)
+            .order_by(ConsentDecision.decided_at, ConsentDecision.id)
+        ).scalars()
+    )
+    versions = {decision.policy_version for decision in decisions}
+    policies = {
+        policy.version: policy
+        for policy in db.session.execute(
+            db.select(ConsentPolicy).where(ConsentPolicy.version.in_(versions))
+        ).scalars()
+    }
+    return Proof(consent_id, decisions, policies)
 
 
 def purge_consent_log(now: datetime) -> int:

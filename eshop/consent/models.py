@@ -7,8 +7,9 @@ the visitor's cookie is the only link between a browser and its rows.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eshop.clock import utcnow
@@ -40,3 +41,16 @@ class ConsentDecision(db.Model):
     sharing: Mapped[bool]
     # The browser sent Sec-GPC: 1; the choices above are the ones in force after it.
     gpc: Mapped[bool] = mapped_column(default=False)
+
+
+class ConsentPolicy(db.Model):
+    """The cookie declarations behind one policy version, kept so the owner can show
+    what a logged decision agreed to even after the registry changed."""
+
+    __tablename__ = "consent_policy"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registry_hash: Mapped[str] = mapped_column(String(64))
+    text_version: Mapped[str] = mapped_column(String(40))
+    cookies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""consent decision log
+"""consent decision log and the policy versions it refers to
 
 Revision ID: 0002
 Revises: 0001
@@ -36,8 +36,18 @@ def upgrade():
         batch_op.create_index('ix_consent_decision_decided_at', ['decided_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_consent_decision_consent_id'), ['consent_id'], unique=False)
 
+    op.create_table('consent_policy',
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('registry_hash', sa.String(length=64), nullable=False),
+    sa.Column('text_version', sa.String(length=40), nullable=False),
+    sa.Column('cookies', sa.JSON(), nullable=False),
+    sa.Column('first_used_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_consent_policy'))
+    )
+
 
 def downgrade():
+    op.drop_table('consent_policy')
     with op.batch_alter_table('consent_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_decision_consent_id'))
         batch_op.drop_index('ix_consent_decision_decided_at')
