@@ -114,10 +114,10 @@ def test_list_shows_orders_newest_first(admin, db):
 
 
 def test_list_filters_by_state_and_date_range(admin, db):
-    make_order(full_name="Payée", status=OrderStatus.PAID)
-    make_order(full_name="En attente")
+    make_order(full_name="Alice Novembre", status=OrderStatus.PAID)
+    make_order(full_name="Bruno Attente")
     make_order(
-        full_name="Payée en janvier",
+        full_name="Chloé Janvier",
         status=OrderStatus.PAID,
         created_at=datetime(2026, 1, 5, tzinfo=UTC),
     )
@@ -127,9 +127,9 @@ def test_list_filters_by_state_and_date_range(admin, db):
         "/admin/orders?status=paid&date_from=2026-11-01&date_to=2026-11-30"
     )
 
-    assert "Payée" in by_state.text and "En attente" not in by_state.text
-    assert "Payée en janvier" in by_state.text
-    assert "Payée" in by_dates.text and "Payée en janvier" not in by_dates.text
+    assert "Alice Novembre" in by_state.text and "Chloé Janvier" in by_state.text
+    assert "Bruno Attente" not in by_state.text
+    assert "Alice Novembre" in by_dates.text and "Chloé Janvier" not in by_dates.text
 
 
 def test_date_range_counts_whole_days_in_the_shops_time_zone(admin, db):
@@ -257,12 +257,12 @@ def test_csv_export_for_accounting(admin, db):
 
 
 def test_csv_export_keeps_the_filters(admin, db):
-    make_order(full_name="Payée", status=OrderStatus.PAID)
-    make_order(full_name="En attente")
+    make_order(full_name="Alice Novembre", status=OrderStatus.PAID)
+    make_order(full_name="Bruno Attente")
 
     rows = read_csv(admin.client.get("/admin/orders/export.csv?status=paid"))
 
-    assert [row["customer"] for row in rows] == ["Payée"]
+    assert [row["customer"] for row in rows] == ["Alice Novembre"]
 
 
 # --- login ------------------------------------------------------------------------
