@@ -476,3 +476,34 @@ def test_state_buttons_require_login(client, db, step):
 
     assert response.status_code in (302, 400)
     assert order_status(order_id) == OrderStatus.PAID
+
+
+# --- in a real browser --------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_owner_pays_and_ships_an_order_in_a_browser(
+    app, live_server, page, owner, artifacts
+):
+    with app.app_context():
+        product_id = make_product(stock=4)
+        order_id = make_order(product_id=product_id)
+        number = _db.session.get(Order, order_id).number
+    page.goto(f"{live_server}/admin/login")
+    page.fill("input[name=email]", owner.email)
+    page.fill("input[name=password]", owner.password)
+    page.click(".admin-login button[type=submit]")
+    page.goto(f"{live_server}/admin/orders?status=pending_payment")
+    page.click(f"text={number}")
+    page.screenshot(path=str(artifacts / "admin-order-detail.png"), full_page=True)
+
+    page.click(f"form[action$='/orders/{order_id}/paid'] button")
+    page.fill("input[name=tracking_number]", "6A12345678")
+    page.click(f"form[action$='/orders/{order_id}/shipped'] button")
+
+    assert page.is_visible(".flash--success")
+    assert "6A12345678" in page.text_content(".admin-facts")
+    with app.app_context():
+        assert order_status(order_id) == OrderStatus.SHIPPED
+        assert len(status_mails()) == 2
+    page.screenshot(path=str(artifacts / "admin-order-shipped.png"), full_page=True)
