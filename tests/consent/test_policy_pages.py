@@ -58,3 +58,10 @@ def test_policy_page_wraps_the_registry_table_in_the_owners_text(
 def test_a_consent_lifetime_over_13_months_stops_the_app(tmp_path):
     with pytest.raises((RegistryError, ConfigurationError)):
         create_app({"CONSENT_MAX_AGE_DAYS": 400, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_lifetimes_are_written_in_the_page_language(client):
+    french = client.get("/consent").get_data(as_text=True)
+    assert "6 mois" in french and "30 jours" in french and "13 mois" in french
+    english = client.get("/consent?lang=en").get_data(as_text=True)
+    assert "6 months" in english and "30 days" in english
