@@ -244,3 +244,48 @@ def test_request_subscription_does_not_commit(app, db):
 
     assert subscriber("rollback@example.fr") is None
     assert newsletter_messages() == []
+
+
+def test_the_confirmation_mail_speaks_the_language_of_the_signup(client, db):
+    from .conftest import CSRF_FIELD
+
+    page = client.get("/newsletter?lang=en").get_data(as_text=True)
+    token = CSRF_FIELD.search(page).group(1)
+    client.post(
+        "/newsletter/subscribe?lang=en",
+        data={"csrf_token": token, "email": "emma@example.com", "source": "page"},
+    )
+
+    [mail] = newsletter_messages("emma@example.com")
+    assert mail.subject == "Please confirm your subscription to the Lavande newsletter"
+    assert "To confirm, follow this link" in mail.text_body
+    french = services.normalize_email("Zoe@Example.FR")
+    assert french == "zoe@example.fr"
+
+
+def test_a_campaign_footer_speaks_each_subscriber_language(db):
+    from eshop.newsletter.models import Subscriber
+
+    for email, language in (("fr@example.fr", "fr"), ("en@example.com", "en")):
+        db.session.add(
+            Subscriber(
+                email=email,
+                status=SubscriberStatus.CONFIRMED,
+                language=language,
+                source="page",
+                wording_version=services.WORDING_VERSION,
+                confirmed_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    campaign = services.create_campaign("Lettre", "Bonjour")
+
+    services.enqueue_campaign(campaign.id)
+
+    [french] = newsletter_messages("fr@example.fr")
+    [english] = newsletter_messages("en@example.com")
+    assert "Se désinscrire en un clic" in french.html_body
+    assert "Unsubscribe in one click" in english.html_body
+    assert link_in(french.text_body, "unsubscribe") != link_in(
+        english.text_body, "unsubscribe"
+    )
