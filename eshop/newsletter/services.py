@@ -215,7 +215,9 @@ def _enqueue_confirmation(subscriber: Subscriber, now: datetime) -> None:
             template="mail/newsletter_confirm",
             context={
                 "first_name": subscriber.first_name,
-                "confirm_url": public_url(f"/newsletter/confirm/{token}"),
+                "confirm_url": public_url(
+                    f"/newsletter/confirm/{token}?lang={subscriber.language}"
+                ),
                 "valid_days": token_max_age().days,
             },
             purpose="newsletter",
