@@ -13,8 +13,7 @@ from flask import g
 from flask.wrappers import Response
 
 from eshop import consent
-from eshop.catalog.models import Product
-from eshop.extensions import db
+from eshop.catalog.services import ProductCard, sponsored_cards
 
 FREQUENCY_CAP = 3  # times one sponsored product may be shown to one visitor
 BLOCK_SIZE = 3
@@ -39,34 +38,46 @@ def read_profile() -> dict[str, dict[str, int]]:
     return profile
 
 
-def _candidates(exclude_id: int | None) -> list[Product]:
-    query = (
-        db.select(Product)
-        .where(Product.sponsored.is_(True), Product.active.is_(True))
-        .order_by(Product.id)
-    )
-    if exclude_id is not None:
-        query = query.where(Product.id != exclude_id)
-    return list(db.session.execute(query).scalars())
+def _ranked(
+    exclude_id: int | None,
+    limit: int,
+    capped_ids: set[int],
+    interests: dict[str, int],
+) -> list[ProductCard]:
+    """The owner's picks (kept in the catalogue's cache), minus the page's own
+    product and the capped ones, the visitor's favourite categories first."""
+    cards = [
+        card
+        for card in sponsored_cards()
+        if card.id != exclude_id and card.id not in capped_ids
+    ]
+    if interests:
+        cards.sort(key=lambda card: -interests.get(str(card.category_id), 0))
+    return cards[:limit]
 
 
-def sponsored_products(exclude: Any = None, limit: int = BLOCK_SIZE) -> list[Product]:
+def sponsored_products(
+    exclude: Any = None, limit: int = BLOCK_SIZE
+) -> list[ProductCard]:
     """The products of the sponsored block for this page.
 
     Without advertising consent: the owner's picks in a fixed order. With it: picks
     shown fewer than 3 times to this visitor, the categories they viewed first.
     """
     exclude_id = getattr(exclude, "id", exclude)
-    products = _candidates(exclude_id if isinstance(exclude_id, int) else None)
-    if consent.allows("advertising"):
-        profile = read_profile()
-        shown, interests = profile["shown"], profile["interests"]
-        products = [p for p in products if shown.get(str(p.id), 0) < FREQUENCY_CAP]
-        products.sort(key=lambda p: -interests.get(str(p.category_id), 0))
-        chosen = products[:limit]
-        g.sponsored_shown = [p.id for p in chosen]
-        return chosen
-    return products[:limit]
+    if not isinstance(exclude_id, int):
+        exclude_id = None
+    if not consent.allows("advertising"):
+        return _ranked(exclude_id, limit, set(), {})
+    profile = read_profile()
+    capped = {
+        int(key)
+        for key, count in profile["shown"].items()
+        if key.isdigit() and count >= FREQUENCY_CAP
+    }
+    chosen = _ranked(exclude_id, limit, capped, profile["interests"])
+    g.sponsored_shown = [product.id for product in chosen]
+    return chosen
 
 
 def _trim(counts: dict[str, int]) -> dict[str, int]:

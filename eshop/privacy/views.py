@@ -19,7 +19,6 @@ from flask_babel import gettext
 from eshop import consent
 from eshop.extensions import limiter
 from eshop.i18n import current_language
-from eshop.money import format_price
 
 from . import advertising, audience, datamap, sharing, subject_rights
 from .forms import AccessRequestForm
@@ -37,7 +36,6 @@ def _setup(state: Any) -> None:
         share_buttons_enabled=sharing.share_buttons_enabled,
         facebook_share_frame_url=sharing.facebook_share_frame_url,
         instagram_profile_frame_url=sharing.instagram_profile_frame_url,
-        privacy_price=lambda cents: format_price(cents, current_language()),
     )
 
 
