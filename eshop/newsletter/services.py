@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -397,18 +398,34 @@ def render_campaign(
     )
 
 
-def list_headers(unsubscribe_url: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class ListIdentity:
+    """Who the list is, for its headers: read once per campaign, not per mail."""
+
+    mailto: str
+    list_id: str
+
+    @classmethod
+    def from_config(cls) -> ListIdentity:
+        config = current_app.config
+        sender = config.get("MAIL_NEWSLETTER_SENDER") or config["MAIL_DEFAULT_SENDER"]
+        address = parseaddr(sender)[1] or config["MAIL_OWNER_ADDRESS"]
+        domain = address.rpartition("@")[2] or "lavande.example"
+        return cls(
+            mailto=f"mailto:{address}?subject=unsubscribe",
+            list_id=f"{config['SHOP_NAME']} <newsletter.{domain}>",
+        )
+
+
+def list_headers(
+    unsubscribe_url: str, identity: ListIdentity | None = None
+) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers: mail clients show their own unsubscribe."""
-    config = current_app.config
-    sender = config.get("MAIL_NEWSLETTER_SENDER") or config["MAIL_DEFAULT_SENDER"]
-    address = parseaddr(sender)[1] or config["MAIL_OWNER_ADDRESS"]
-    domain = address.rpartition("@")[2] or "lavande.example"
+    identity = identity or ListIdentity.from_config()
     return {
-        "List-Unsubscribe": (
-            f"<{unsubscribe_url}>, <mailto:{address}?subject=unsubscribe>"
-        ),
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <{identity.mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"{config['SHOP_NAME']} <newsletter.{domain}>",
+        "List-Id": identity.list_id,
     }
 
 
@@ -482,6 +499,7 @@ def enqueue_campaign(
     body_text = markdown_to_text(campaign.body_markdown)
     rendered: dict[str, tuple[str, str]] = {}
     serializer = tokens.unsubscribe_serializer()
+    identity = ListIdentity.from_config()
     queued = 0
     last_id = 0
     while True:
@@ -524,18 +542,20 @@ def enqueue_campaign(
                 text_body=text.replace(UNSUBSCRIBE_PLACEHOLDER, url),
                 html_body=html.replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(url))),
                 dedupe_key=f"newsletter:{campaign_id}:{row.id}",
-                headers=list_headers(url),
+                headers=list_headers(url, identity),
             )
         outbox_ids = enqueue_many(list(mails.values()), purpose="newsletter")
+        now = utcnow()
         if mails:
             db.session.execute(
-                insert(CampaignDelivery),
+                insert(CampaignDelivery.__table__),
                 [
                     {
                         "campaign_id": campaign_id,
                         "subscriber_id": subscriber_id,
                         "outbox_message_id": outbox_ids[mail.dedupe_key],
                         "status": DeliveryStatus.QUEUED,
+                        "created_at": now,
                     }
                     for subscriber_id, mail in mails.items()
                 ],
