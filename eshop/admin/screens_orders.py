@@ -276,16 +276,17 @@ def accounting_rows(query: Select) -> Iterator[str]:
 
     writer.writerow(CSV_HEADER)
     yield flush()
-    orders_only = query.order_by(None).order_by(Order.created_at, Order.id).subquery()
-    tax = (
-        select(func.coalesce(func.sum(OrderLine.tax_cents), 0))
-        .where(OrderLine.order_id == orders_only.c.id)
-        .scalar_subquery()
+    orders_only = query.order_by(None).subquery()
+    tax_per_order = (
+        select(OrderLine.order_id, func.sum(OrderLine.tax_cents).label("tax_cents"))
+        .group_by(OrderLine.order_id)
+        .subquery()
     )
     rows = db.session.execute(
-        select(orders_only, tax.label("tax_cents")).execution_options(
-            yield_per=CSV_BATCH_SIZE
-        )
+        select(orders_only, func.coalesce(tax_per_order.c.tax_cents, 0).label("tax"))
+        .outerjoin(tax_per_order, tax_per_order.c.order_id == orders_only.c.id)
+        .order_by(orders_only.c.created_at, orders_only.c.id)
+        .execution_options(yield_per=CSV_BATCH_SIZE)
     )
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     for row in rows:
@@ -295,8 +296,8 @@ def accounting_rows(query: Select) -> Iterator[str]:
                 row.created_at.astimezone(zone).isoformat(timespec="seconds"),
                 row.status,
                 spreadsheet_safe(row.full_name),
-                euros(row.total_cents - row.tax_cents),
-                euros(row.tax_cents),
+                euros(row.total_cents - row.tax),
+                euros(row.tax),
                 euros(row.total_cents),
                 row.payment_method,
             )
