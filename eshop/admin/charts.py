@@ -17,11 +17,11 @@ from markupsafe import Markup, escape
 
 WIDTH = 640
 HEIGHT = 260
-LEFT = 64  # room for the value axis labels
+LEFT = 100  # room for the value axis labels ("10 000 €" in large phone type)
 RIGHT = 12
 TOP = 16
 BOTTOM = 40  # room for the category axis labels
-MAX_X_LABELS = 7  # more would overlap on a phone
+MAX_X_LABELS = 4  # more would overlap in phone-sized type
 _ids = itertools.count(1)
 
 
@@ -76,11 +76,17 @@ def _category_axis(labels: Sequence[str], centres: Sequence[float]) -> list[str]
         return []
     step = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     shown = set(range(len(labels) - 1, -1, -step))  # always label the latest
-    return [
-        f'<text class="chart__axis" x="{centres[i]:.1f}" y="{HEIGHT - BOTTOM + 18}" '
-        f'text-anchor="middle">{escape(labels[i])}</text>'
-        for i in sorted(shown)
-    ]
+    last = len(labels) - 1
+    parts = []
+    for i in sorted(shown):
+        # The latest label ends at its bar so it is never cut at the right edge.
+        anchor = "end" if i == last and last > 0 else "middle"
+        x = min(centres[i] + 4, WIDTH) if anchor == "end" else centres[i]
+        parts.append(
+            f'<text class="chart__axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '
+            f'text-anchor="{anchor}">{escape(labels[i])}</text>'
+        )
+    return parts
 
 
 def _describe(points: Sequence[Point], description: str) -> str:
@@ -170,15 +176,13 @@ def percent_bars(
     rows: Sequence[tuple[str, float | None]], *, title: str, description: str = ""
 ) -> Markup:
     """Horizontal bars from 0 to 100 %, one per row (e.g. a consent category's
-    acceptance rate); a row without data reads "no data"."""
-    row_height = 40
-    height = TOP + row_height * max(len(rows), 1) + 8
-    label_width = 170
-    bar_room = WIDTH - label_width - 70
+    acceptance rate), each under its label; a row without data reads "—"."""
+    row_height = 64
+    height = TOP + row_height * max(len(rows), 1) + 4
+    bar_room = WIDTH - 90
     chart_id = f"chart-{next(_ids)}"
     summary = description or "; ".join(
-        f"{label}: {'no data' if rate is None else f'{rate:.0f} %'}"
-        for label, rate in rows
+        f"{label}: {'—' if rate is None else f'{rate:.0f} %'}" for label, rate in rows
     )
     parts = [
         f'<svg class="chart chart--percent" viewBox="0 0 {WIDTH} {height}" '
@@ -192,14 +196,14 @@ def percent_bars(
         width = 0 if rate is None else bar_room * min(max(rate, 0), 100) / 100
         text = "—" if rate is None else f"{rate:.0f} %"
         parts.append(
-            f'<text class="chart__label" x="0" y="{y + 20}">{escape(label)}</text>'
-            f'<rect class="chart__track" x="{label_width}" y="{y + 6}" '
-            f'width="{bar_room}" height="20"/>'
-            f'<rect class="chart__bar" x="{label_width}" y="{y + 6}" '
-            f'width="{width:.1f}" height="20"><title>{escape(label)}: '
+            f'<text class="chart__label" x="0" y="{y + 14}">{escape(label)}</text>'
+            f'<rect class="chart__track" x="0" y="{y + 24}" '
+            f'width="{bar_room}" height="24"/>'
+            f'<rect class="chart__bar" x="0" y="{y + 24}" '
+            f'width="{width:.1f}" height="24"><title>{escape(label)}: '
             f"{escape(text)}</title></rect>"
-            f'<text class="chart__value" x="{label_width + bar_room + 8}" '
-            f'y="{y + 21}">{escape(text)}</text>'
+            f'<text class="chart__value" x="{bar_room + 10}" '
+            f'y="{y + 44}">{escape(text)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -211,7 +211,7 @@ def test_charts_draw_one_mark_per_point_and_survive_no_data(draw):
     svg = str(draw(points, title="t"))
     marks = svg.count("<rect") if draw is bar_chart else svg.count("<circle")
     assert marks == 30
-    assert svg.count('class="chart__axis"') <= 3 + 7  # value axis + day labels
+    assert svg.count('class="chart__axis"') <= 3 + 4  # value axis + day labels
     assert str(draw([], title="rien")).endswith("</svg>")
 
 
