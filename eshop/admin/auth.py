@@ -27,7 +27,7 @@ from eshop.extensions import limiter, login_manager
 from . import navigation  # noqa: F401  (the menu's context processor)
 from .blueprint import bp
 from .forms import ChangePasswordForm, LoginForm
-from .models import Owner
+from .models import Owner, password_stamp
 from .services import AccountError, authenticate, change_password, get_owner
 
 PUBLIC_ENDPOINTS = {"admin.login"}
@@ -41,10 +41,14 @@ LOGIN_LOCKED = "admin.login.locked"
 @login_manager.user_loader
 def load_owner(user_id: str) -> Owner | None:
     """The logged-in owner from the id Flask-Login keeps in the session."""
+    owner_id, _, stamp = user_id.partition(":")
     try:
-        return get_owner(int(user_id))
+        owner = get_owner(int(owner_id))
     except ValueError:
         return None
+    if owner is None or stamp != str(password_stamp(owner.password_changed_at)):
+        return None  # the password changed since this session logged in
+    return owner
 
 
 # --- every admin request ----------------------------------------------------------
@@ -165,6 +169,8 @@ def change_password_screen() -> ResponseReturnValue:
         except AccountError as error:
             form.current_password.errors = [str(error)]
         else:
+            # This session stays logged in under the new stamp; every other one ends.
+            login_user(get_owner(current_user.id), remember=False)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("admin.dashboard"))
     status = 400 if form.errors else 200

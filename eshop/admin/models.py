@@ -26,3 +26,12 @@ class Owner(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self) -> str:
+        """The id kept in the session, stamped with the last password change so that
+        changing the password ends every other session."""
+        return f"{self.id}:{password_stamp(self.password_changed_at)}"
+
+
+def password_stamp(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)

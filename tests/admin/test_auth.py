@@ -306,3 +306,48 @@ def test_passwords_are_stored_hashed(app, owner):
         stored = db.session.get(Owner, owner.id)
         assert OWNER_PASSWORD not in stored.password_hash
         assert stored.password_hash.startswith("pbkdf2:")
+
+
+def test_changing_the_password_ends_every_other_session(admin, app, client, owner):
+    """Given the owner logged in on two browsers, when the password is changed on
+    one, then the other must log in again and the first stays logged in."""
+    other = AdminActions(app.test_client())
+    assert other.login().status_code == 302
+    assert other.client.get("/admin/").status_code == 200
+    done = admin.post(
+        "/admin/password",
+        {
+            "current_password": OWNER_PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
+    )
+    assert done.status_code == 302
+    assert admin.client.get("/admin/").status_code == 200
+    assert other.client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/admin/logout", "/admin/password"])
+def test_logout_and_password_forms_require_the_csrf_token(admin, path):
+    response = admin.client.post(
+        path,
+        data={
+            "current_password": OWNER_PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
+    )
+    assert response.status_code == 400
+    assert admin.client.get("/admin/").status_code == 200
+
+
+def test_a_forged_session_id_logs_nobody_in(app, owner):
+    """A session naming the owner's id without the current password stamp (or
+    with garbage) is anonymous."""
+    for forged in (str(owner.id), f"{owner.id}:0", "x:y", ""):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+            session["_fresh"] = True
+            session["admin_last_seen"] = 2**40
+        assert client.get("/admin/").status_code == 302, forged
