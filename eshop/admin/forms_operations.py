@@ -19,6 +19,7 @@ from wtforms.validators import (
 TRACKING_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
 TRACKING_NUMBER_MAX_LENGTH = 60
 SUBJECT_MAX_LENGTH = 200
+SEARCH_MAX_LENGTH = 100
 BODY_MAX_LENGTH = 100_000
 FIRST_DAY = date(2000, 1, 1)  # the shop did not exist before; far dates overflow
 LAST_DAY = date(2999, 12, 31)
@@ -50,6 +51,12 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(
+        _l("Number, name or email"),
+        validators=[Optional(), Length(max=SEARCH_MAX_LENGTH)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"type": "search", "maxlength": SEARCH_MAX_LENGTH},
+    )
     status = SelectField(_l("State"), choices=[], default="")
     date_from = DayField(_l("From"), validators=[Optional()])
     date_to = DayField(_l("To"), validators=[Optional()])

@@ -24,7 +24,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -86,6 +86,15 @@ def filtered_orders(form: OrderFilterForm | None) -> Select:
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
     if form is None:
         return query
+    if form.q.data:
+        term = form.q.data.lower()
+        query = query.where(
+            or_(
+                Order.number.startswith(term, autoescape=True),
+                func.lower(Order.full_name).contains(term, autoescape=True),
+                func.lower(Order.email).contains(term, autoescape=True),
+            )
+        )
     if form.status.data:
         query = query.where(Order.status == form.status.data)
     if form.date_from.data:
@@ -107,6 +116,8 @@ def filter_form() -> OrderFilterForm:
 def filter_args(form: OrderFilterForm) -> dict[str, str]:
     """The valid filters as query-string values, kept by pagination and export."""
     args = {}
+    if form.q.data:
+        args["q"] = form.q.data
     if form.status.data:
         args["status"] = form.status.data
     for name in ("date_from", "date_to"):
@@ -118,7 +129,8 @@ def filter_args(form: OrderFilterForm) -> dict[str, str]:
 
 @bp.get("/orders")
 def orders() -> ResponseReturnValue:
-    """The orders, filtered by state and date range, fifty a page."""
+    """The orders, found by number, name or email, filtered by state and date
+    range, fifty a page."""
     form = filter_form()
     valid = form.validate()
     page = db.paginate(

@@ -132,6 +132,27 @@ def test_list_filters_by_state_and_date_range(admin, db):
     assert "Alice Novembre" in by_dates.text and "Chloé Janvier" not in by_dates.text
 
 
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("2026-000", {"Alice Novembre", "Bruno Attente"}),  # number prefix
+        ("alice", {"Alice Novembre"}),  # name, any case
+        ("BRUNO@EXAMPLE", {"Bruno Attente"}),  # email
+        ("%", set()),  # a wildcard is just a character
+        ("_", set()),
+    ],
+)
+def test_search_by_number_name_or_email(admin, db, term, found):
+    make_order(full_name="Alice Novembre", email="alice@example.org")
+    make_order(full_name="Bruno Attente", email="bruno@example.org")
+
+    page = admin.client.get("/admin/orders", query_string={"q": term})
+
+    assert page.status_code == 200
+    shown = {name for name in ("Alice Novembre", "Bruno Attente") if name in page.text}
+    assert shown == found
+
+
 def test_date_range_counts_whole_days_in_the_shops_time_zone(admin, db):
     # 23:30 UTC on 30 November is already 1 December in Paris.
     make_order(
@@ -172,6 +193,7 @@ def test_list_is_paginated(admin, db):
         "date_to=99999-01-01",
         "date_from=" + "9" * 5000,
         "date_from=2026-11-30&date_to=2026-11-01",
+        "q=" + "x" * 101,
         "date_from=%00",
     ],
 )
