@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from eshop.extensions import db as _db
 from eshop.mail import HeaderInjection, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
+from eshop.mail.services import RenderedMail, enqueue_many
 
 
 def outbox_rows() -> list[OutboxMessage]:
@@ -133,3 +134,40 @@ def test_recipient_and_bodies_are_declared_personal_with_a_retention_rule():
         info = OutboxMessage.__table__.c[column].info
         assert info["personal"] is True
         assert info["retention"] == "outbox_sent"
+
+
+def rendered(number: int, **overrides) -> RenderedMail:
+    values = {
+        "to": f"reader{number}@example.com",
+        "subject": f"Lettre {number}",
+        "text_body": "Bonjour",
+        "html_body": None,
+        "dedupe_key": f"campaign:1:{number}",
+        "headers": {"List-Id": "Lavande <lettre.lavande.example>"},
+    }
+    return RenderedMail(**{**values, **overrides})
+
+
+def test_enqueue_many_queues_a_batch_and_skips_keys_already_queued(app, db):
+    first = enqueue_many([rendered(1)], purpose="newsletter")
+    db.session.commit()
+
+    batch = [rendered(1, subject="Again"), rendered(2)]
+    ids = enqueue_many(batch, purpose="newsletter")
+    db.session.commit()
+
+    rows = {row.dedupe_key: row for row in outbox_rows()}
+    assert set(ids) == {"campaign:1:1", "campaign:1:2"}
+    assert ids["campaign:1:1"] == first["campaign:1:1"]
+    assert rows["campaign:1:1"].subject == "Lettre 1"
+    assert rows["campaign:1:2"].sender == app.config["MAIL_NEWSLETTER_SENDER"]
+
+
+def test_enqueue_many_refuses_the_whole_batch_on_a_line_break(db):
+    with pytest.raises(HeaderInjection):
+        enqueue_many(
+            [rendered(1), rendered(2, subject="Hi\r\nBcc: all@example.com")],
+            purpose="newsletter",
+        )
+
+    assert outbox_rows() == []
