@@ -244,13 +244,14 @@ def time_cookie_reading(workdir: Path, secret: str, cookie: str, rounds: int) ->
     headers = {"Cookie": cookie}
 
     def loop(read: bool) -> float:
-        start = time.perf_counter()
+        # CPU time of this process: other work on the machine does not count.
+        start = time.process_time()
         for _ in range(rounds):
             with app.test_request_context("/", headers=headers):
                 if read:
                     consent.current_state()
                     assert consent.read_cookie("cart") is not None
-        return time.perf_counter() - start
+        return time.process_time() - start
 
     loop(True)
     with_reading = min(loop(True) for _ in range(3))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from config import THIRTEEN_MONTHS
 
@@ -118,13 +119,13 @@ class Registry:
     def in_category(self, category: Category) -> list[CookieSpec]:
         return [spec for spec in self.specs if spec.category is category]
 
-    @property
+    @cached_property  # the registry is immutable: hash it once, not per request
     def registry_hash(self) -> str:
         """A short hash of the cookie declarations alone, kept in the decision log."""
         payload = json.dumps([s.as_dict() for s in self.specs], sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
-    @property
+    @cached_property  # the registry is immutable: hash it once, not per request
     def policy_version(self) -> str:
         """A short hash of every declaration and the owner's text version.
 
