@@ -140,7 +140,17 @@ def get_order(order_id: int) -> Order:
 # --- placing an order -------------------------------------------------------------
 
 
-def place_order(request: CheckoutRequest) -> Order:
+@dataclass(frozen=True)
+class Placement:
+    """The order a checkout form placed, and whether this call placed it (False
+    when a repeated submit found the first one)."""
+
+    order: Order
+    is_new: bool
+    product_ids: tuple[int, ...] = ()
+
+
+def place_order(request: CheckoutRequest) -> Placement:
     """Sell the items in one transaction: stock, order, lines, mails, all or nothing.
 
     The same checkout token always returns the first order it placed.
@@ -156,15 +166,16 @@ def place_order(request: CheckoutRequest) -> Order:
         with _write_transaction():
             existing = order_for_token(request.checkout_token)
             if existing is not None:
-                return existing
+                return Placement(existing, is_new=False)
             order = _create_order(request, items)
+            product_ids = tuple(line.product_id for line in order.lines)
     except IntegrityError:
         # Two submits of one form raced on PostgreSQL: the first one won.
         existing = order_for_token(request.checkout_token)
         if existing is None:
             raise
-        return existing
-    return order
+        return Placement(existing, is_new=False)
+    return Placement(order, is_new=True, product_ids=product_ids)
 
 
 def _merge_items(items: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

@@ -133,7 +133,7 @@ def place() -> ResponseReturnValue:
         error = _("Your cart changed. Please check your order and confirm again.")
         return _checkout_page(form, priced, status=409, error=error)
     try:
-        order = place_order(_checkout_request(form, token_id, priced))
+        placement = place_order(_checkout_request(form, token_id, priced))
     except PriceRose as error:
         _fresh_form_values(form, priced)
         form.accepted_subtotal_cents.data = str(error.subtotal_cents)
@@ -147,7 +147,9 @@ def place() -> ResponseReturnValue:
         return _checkout_page(form, priced, status=400)
     except OrderError:
         abort(409)
-    g.placed_order_product_ids = [line.product_id for line in order.lines]
+    order = placement.order
+    if placement.is_new:  # audience measurement counts each sale once
+        g.placed_order_product_ids = list(placement.product_ids)
     flash(_("Thank you! Your order %(number)s is placed.", number=order.number))
     response = redirect(payment_method(order.payment_method).next_url(order.public_id))
     response.status_code = 303
