@@ -31,6 +31,7 @@ from .service import (
     record_decision,
     registry,
     set_cookie,
+    vary_on_what_was_read,
 )
 from .session import ConsentSessionInterface
 from .state import ConsentState
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     """Install the registry, the session interface, the guard and template helpers."""
     reg = init_registry(app)
     app.session_interface = ConsentSessionInterface()
+    app.after_request(vary_on_what_was_read)
     app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
         app.wsgi_app, reg, strict=app.debug or app.testing
     )

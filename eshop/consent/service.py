@@ -152,7 +152,17 @@ def stored_state() -> ConsentState:
 
 def sends_gpc() -> bool:
     """True when the browser asks, by Global Privacy Control, not to be tracked."""
+    g._consent_read_gpc = True
     return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def vary_on_what_was_read(response: Response) -> Response:
+    """Tell caches this response depends on the cookies (and GPC signal) it read."""
+    if "_consent_cookies" in g:
+        response.vary.add("Cookie")
+    if g.get("_consent_read_gpc"):
+        response.vary.add("Sec-GPC")
+    return response
 
 
 def current_state() -> ConsentState:

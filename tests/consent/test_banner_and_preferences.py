@@ -274,3 +274,9 @@ def test_a_flood_of_decisions_is_rate_limited(app, client):
     assert statuses[:30] == [303] * 30
     assert statuses[30] == 429
     assert len(logged_decisions(app)) == 30
+
+
+def test_pages_that_depend_on_the_decision_tell_caches_so(client):
+    response = client.get("/")
+    assert "Cookie" in response.headers["Vary"]
+    assert "Sec-GPC" in response.headers["Vary"]
