@@ -160,7 +160,7 @@ def build_database(workdir: Path, products: int, secret: str) -> None:
                     "stock": rng.choice([0, 2, 5, 12, 40, 80]),
                     "active": True,
                     "featured": n % 97 == 0,
-                    "sponsored": n % 211 == 0,
+                    "sponsored": n % 1250 == 0,  # a handful, as in a real shop
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -13,7 +13,9 @@ without writing anything on a GET.
   product_image. On PostgreSQL the bump is a deferred constraint trigger, so the row
   is locked only at commit and concurrent checkouts cannot deadlock on it.
 
-Every object is named ``fts_*`` or ``search_*``, which the model comparison ignores.
+Also an index on product.sponsored, read by the sponsored block on every page.
+
+Every search object is named ``fts_*`` or ``search_*``, which the model comparison ignores.
 
 Revision ID: 0007
 Revises: 0001
@@ -33,6 +35,7 @@ STAMPED_TABLES = ("product", "category", "product_image")
 
 
 def upgrade():
+    op.create_index("ix_product_sponsored", "product", ["sponsored"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         upgrade_postgresql()
     else:
@@ -56,6 +59,7 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS fts_product_{event}")
         op.execute("DROP TABLE IF EXISTS fts_product")
     op.execute("DROP TABLE IF EXISTS search_catalog_stamp")
+    op.drop_index("ix_product_sponsored", table_name="product")
 
 
 def create_stamp_table():
