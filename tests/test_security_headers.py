@@ -9,6 +9,7 @@ import pytest
 
 from config import ProductionConfig
 from eshop import create_app
+from eshop.extensions import db as _db
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
@@ -83,7 +84,10 @@ def production_app(migrated_database: str, tmp_path: Path):
             "SECRET_KEY": "x" * 48,
         },
     )
-    return create_app(config)
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 def test_production_sends_hsts_and_secure_cookies(production_app):
