@@ -284,8 +284,9 @@ def unsubscribe(token: str) -> None:
         subscriber_id, digest = tokens.read_unsubscribe_token(token)
     except tokens.InvalidToken as error:
         raise InvalidLink(gettext("This unsubscribe link is not valid.")) from error
-    # Locks the row on PostgreSQL: a campaign batch holding it finishes first, so its
-    # queued mail is visible to the cancellation below.
+    # Waits for a campaign batch holding the row (or, on SQLite, the database) to
+    # commit, so the mail it queued is visible to the cancellation below.
+    _take_write_lock()
     subscriber = db.session.execute(
         select(Subscriber).where(Subscriber.id == subscriber_id).with_for_update()
     ).scalar_one_or_none()
@@ -475,6 +476,16 @@ def _render_once(
         )
 
 
+def _take_write_lock() -> None:
+    """On SQLite, start the transaction as a writer (BEGIN IMMEDIATE): a reader that
+    later writes would fail if another writer committed in between. PostgreSQL
+    locks the rows read with FOR UPDATE instead."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def enqueue_campaign(
     campaign_id: int,
     batch_size: int = 500,
@@ -503,8 +514,9 @@ def enqueue_campaign(
     queued = 0
     last_id = 0
     while True:
-        # Locked on PostgreSQL until the batch commits: an unsubscribe waits, then
-        # cancels what this batch queued (see ``unsubscribe``).
+        # Locked until the batch commits: an unsubscribe waits, then cancels what
+        # this batch queued (see ``unsubscribe``).
+        _take_write_lock()
         batch = db.session.execute(
             select(Subscriber.id, Subscriber.email, Subscriber.language)
             .where(

@@ -325,3 +325,42 @@ def test_purges_remove_expired_pending_and_long_gone_subscribers(db):
 
     left = set(_db.session.execute(select(Subscriber.email)).scalars())
     assert left == {"recent@example.fr", "parti-hier@example.fr", "fidele@example.fr"}
+
+
+def test_leaving_during_a_send_stops_it_for_that_address(app, db):
+    """Between two batches of a send, two subscribers leave by their links: the one
+    already queued is cancelled, the one not reached yet is never queued."""
+    from eshop.mail.models import OutboxStatus
+    from eshop.newsletter import tokens
+
+    add_subscribers(6)
+    ids = dict(_db.session.execute(select(Subscriber.email, Subscriber.id)).all())
+    campaign = services.create_campaign("Lettre", "Bonjour")
+    leavers = ["abonne1@example.fr", "abonne4@example.fr"]
+    links = [
+        f"/newsletter/unsubscribe/{tokens.make_unsubscribe_token(ids[e], e)}"
+        for e in leavers
+    ]
+
+    def leave_after_first_batch(size: int) -> None:
+        if links:
+            for link in links:
+                assert app.test_client(use_cookies=False).post(link).status_code == 200
+            links.clear()
+
+    services.enqueue_campaign(
+        campaign.id, batch_size=3, progress=leave_after_first_batch
+    )
+
+    _db.session.expire_all()
+    statuses = dict(
+        _db.session.execute(
+            select(OutboxMessage.recipient, OutboxMessage.status).where(
+                OutboxMessage.dedupe_key.like(f"newsletter:{campaign.id}:%")
+            )
+        ).all()
+    )
+    assert statuses["abonne1@example.fr"] == OutboxStatus.CANCELLED
+    assert "abonne4@example.fr" not in statuses
+    assert len(statuses) == 5
+    assert services.campaign_stats(campaign.id)["unsubscribed_since"] == 1
