@@ -121,3 +121,23 @@ def test_in_production_the_guard_strips_the_cookie_and_logs_it(caplog):
         assert b"".join(guard({"PATH_INFO": "/"}, start_response)) == b"ok"
     assert sent["headers"] == [("Content-Type", "text/plain")]
     assert "tracker" in caplog.text
+
+
+def test_guard_catches_flask_logins_remember_me_cookie(app):
+    """Flask-Login's remember-me cookie is not registered: the shop must never set
+    it (the owner logs in with remember=False), and the guard proves it."""
+    from flask_login import UserMixin, login_user
+
+    class Someone(UserMixin):
+        id = "someone"
+
+    bp = Blueprint("remember_me_test", __name__)
+
+    @bp.get("/_test/remember-me")
+    def remember_me():
+        login_user(Someone(), remember=True)
+        return "logged in"
+
+    app.register_blueprint(bp)
+    with pytest.raises(CookieViolation, match="remember_token"):
+        app.test_client().get("/_test/remember-me")
