@@ -96,13 +96,16 @@ def _login_keys(email: str) -> list[tuple[str, str]]:
     return [("client", client), ("account", email.strip().lower()[:254])]
 
 
-def login_locked(email: str) -> bool:
-    """True while this client or this account is locked out."""
+def lock_seconds_left(email: str) -> int:
+    """How long this client or this account stays locked out; 0 when it is not."""
     strategy = limiter.limiter
-    return any(
-        not strategy.test(LOCKOUT, LOGIN_LOCKED, kind, key)
-        for kind, key in _login_keys(email)
-    )
+    now = utcnow().timestamp()
+    left = 0
+    for kind, key in _login_keys(email):
+        if not strategy.test(LOCKOUT, LOGIN_LOCKED, kind, key):
+            reset_at = strategy.get_window_stats(LOCKOUT, LOGIN_LOCKED, kind, key)[0]
+            left = max(left, int(reset_at - now) + 1)
+    return left
 
 
 def record_failed_login(email: str) -> None:
@@ -133,9 +136,11 @@ def login() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         email = form.email.data or ""
-        if login_locked(email):
+        locked_for = lock_seconds_left(email)
+        if locked_for:
             message = _("Too many failed attempts. Please wait 15 minutes.")
-            return render_template("admin/login.html", form=form, error=message), 429
+            page = render_template("admin/login.html", form=form, error=message)
+            return page, 429, {"Retry-After": str(locked_for)}
         owner = authenticate(email, form.password.data or "")
         if owner is not None:
             session.clear()

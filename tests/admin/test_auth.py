@@ -152,6 +152,7 @@ def test_five_failures_for_an_account_lock_it_for_15_minutes(client, owner):
         locked = AdminActions(client).login()
         assert locked.status_code == 429
         assert "15 minutes" in locked.text
+        assert 890 <= int(locked.headers["Retry-After"]) <= 901
         clock.shift(timedelta(minutes=14))
         assert AdminActions(client).login().status_code == 429
         clock.shift(timedelta(minutes=1, seconds=1))
