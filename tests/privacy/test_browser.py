@@ -48,3 +48,12 @@ def test_without_any_decision_a_product_page_only_talks_to_the_shop(page, produc
     page.goto(product_url, wait_until="networkidle")
     assert page.get_by_role("heading", name="Produits sponsorisés").count() == 1
     assert set(hosts) == {"127.0.0.1"}
+
+
+def test_the_privacy_page_reads_well_on_a_phone(page, live_server, artifacts):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/privacy", wait_until="networkidle")
+    assert page.get_by_role("heading", name="Politique de confidentialité").is_visible()
+    table_width = page.locator(".privacy__table").first.bounding_box()["width"]
+    assert table_width > 0
+    page.screenshot(path=str(artifacts / "privacy-policy-phone.png"), full_page=True)
