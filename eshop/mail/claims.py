@@ -118,20 +118,19 @@ def claim_batch(size: int, token: str) -> list[Outgoing]:
     return [Outgoing(**row._asdict()) for row in rows]
 
 
-def confirm(ids: Sequence[int], token: str) -> set[int]:
-    """Mark still-claimed rows sent, in a transaction the caller commits once the
-    SMTP server accepted them; returns the ids still ours (the others were
-    cancelled or taken over and must not be sent).
+def confirm(message_id: int, token: str) -> bool:
+    """Mark a still-claimed row sent, in the transaction the worker commits once
+    the SMTP server accepted it; False when the row is no longer ours (cancelled or
+    taken over), and it must not be sent.
 
-    On PostgreSQL the rows stay locked until that commit, so an unsubscribe waits
-    for the few messages being handed over rather than racing them.
+    Until that commit the row stays locked (PostgreSQL) or the database write-locked
+    (SQLite), so an unsubscribe waits for the message being handed over rather than
+    racing it; the worker commits every few messages or fraction of a second.
     """
-    if not ids:
-        return set()
     confirmed = db.session.execute(
         update(M)
         .where(
-            M.id.in_(list(ids)),
+            M.id == message_id,
             M.claim_token == token,
             M.status == OutboxStatus.SENDING,
         )
@@ -141,10 +140,9 @@ def confirm(ids: Sequence[int], token: str) -> set[int]:
             attempts=M.attempts + 1,
             last_error=None,
         )
-        .returning(M.id)
         .execution_options(synchronize_session=False)
-    ).scalars()
-    return set(confirmed)
+    )
+    return confirmed.rowcount == 1
 
 
 def record_failure(

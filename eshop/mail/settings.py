@@ -11,7 +11,8 @@ from flask import current_app
 DEFAULTS: dict[str, float] = {
     "OUTBOX_MAX_ATTEMPTS": 6,  # then the message is marked failed
     "OUTBOX_BATCH_SIZE": 200,  # messages claimed and sent over one SMTP connection
-    "OUTBOX_CHUNK_SIZE": 20,  # messages confirmed (and committed) together
+    "OUTBOX_CHUNK_SIZE": 20,  # at most this many sent messages per commit
+    "OUTBOX_CHUNK_SECONDS": 0.2,  # ...and no commit waits longer than this
     "OUTBOX_RETRY_BASE_SECONDS": 60,  # first retry after 1 min, then x4 each time
     "OUTBOX_RETRY_MAX_SECONDS": 6 * 3600,  # no wait longer than 6 hours
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": 600,  # a crashed worker's claim is taken back

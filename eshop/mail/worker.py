@@ -1,10 +1,10 @@
 """The outbox worker: send what is due, once (``flush``) or in a loop (``run``).
 
 A batch of due rows is claimed, then sent over one SMTP connection (or written as
-.eml files), a small chunk at a time: each chunk is confirmed as still ours just
-before it is handed over, and committed once the server accepted it. A crash can
-therefore resend a chunk (at least once) but never lose a message, and a message
-cancelled meanwhile is never sent.
+.eml files). Each message is confirmed as still ours just before it is handed
+over, and the confirmations are committed once the server accepted them. A crash
+can therefore resend the last few messages (at least once) but never lose one, and
+a message cancelled meanwhile is never sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import secrets
 import signal
 import smtplib
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import Enum
@@ -24,7 +25,7 @@ from eshop.extensions import db
 
 from . import claims
 from .claims import Outcome
-from .settings import int_setting
+from .settings import int_setting, setting
 from .transport import Outgoing, Transport, build_message, open_transport
 
 log = logging.getLogger(__name__)
@@ -88,11 +89,6 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def chunks(items: Sequence[Outgoing], size: int) -> Iterator[Sequence[Outgoing]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def flush(limit: int | None = None, stop: threading.Event | None = None) -> FlushReport:
     """Send what is due now, batch after batch, until nothing is due, ``limit``
     messages were handled, or ``stop`` is set. Needs an app context."""
@@ -120,7 +116,13 @@ def send_batch(
     report: FlushReport,
     stop: threading.Event | None = None,
 ) -> None:
-    """Send one claimed batch over one connection, a chunk per transaction."""
+    """Send one claimed batch over one connection.
+
+    Each message is confirmed as still ours right before it is handed over; the
+    confirmations are committed every ``OUTBOX_CHUNK_SIZE`` messages or
+    ``OUTBOX_CHUNK_SECONDS``, whichever comes first, so a slow SMTP server never
+    keeps the outbox rows (or SQLite) locked for long.
+    """
     with ExitStack() as stack:
         try:
             transport = stack.enter_context(open_transport())
@@ -128,54 +130,61 @@ def send_batch(
             log.warning("outbox: cannot reach the mail server: %s", describe(error))
             fail_all(batch, token, describe(error), report)
             return
-        pending = list(batch)
-        while pending:
+        chunk = Chunk()
+        for position, outgoing in enumerate(batch):
             if stop is not None and stop.is_set():
-                claims.release([o.id for o in pending], token)
+                claims.release([o.id for o in batch[position:]], token)
+                break
+            if not claims.confirm(outgoing.id, token):
+                report.cancelled += 1
+                continue
+            chunk.opened()
+            failure = send_one(transport, outgoing, token, report)
+            if failure is not None:
                 db.session.commit()
+                fail_all(batch[position + 1 :], token, failure, report)
                 return
-            chunk, pending = pending[: chunk_size()], pending[chunk_size() :]
-            lost_connection = send_chunk(transport, chunk, token, report)
-            if lost_connection is not None:
-                fail_all(pending, token, lost_connection, report)
-                return
+            if chunk.full():
+                db.session.commit()
+                chunk = Chunk()
+        db.session.commit()
 
 
-def chunk_size() -> int:
-    return max(int_setting("OUTBOX_CHUNK_SIZE"), 1)
+class Chunk:
+    """Confirmations waiting for a commit: a few messages, a fraction of a second."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.started = 0.0
+
+    def opened(self) -> None:
+        if self.size == 0:
+            self.started = time.monotonic()
+        self.size += 1
+
+    def full(self) -> bool:
+        return self.size >= int_setting(
+            "OUTBOX_CHUNK_SIZE"
+        ) or time.monotonic() - self.started >= setting("OUTBOX_CHUNK_SECONDS")
 
 
-def send_chunk(
-    transport: Transport, chunk: Sequence[Outgoing], token: str, report: FlushReport
+def send_one(
+    transport: Transport, outgoing: Outgoing, token: str, report: FlushReport
 ) -> str | None:
-    """Confirm, send and commit one chunk; returns the error if the connection was
-    lost (the chunk's unsent messages are then already scheduled for a retry)."""
-    ours = claims.confirm([o.id for o in chunk], token)
-    report.cancelled += len(chunk) - len(ours)
-    to_send = [o for o in chunk if o.id in ours]
-    for position, outgoing in enumerate(to_send):
-        try:
-            message = build_message(outgoing)
-            transport.send(outgoing, message)
-        except Exception as error:  # sorted by classify()
-            kind = classify(error)
-            log.warning("outbox: message %s: %s", outgoing.id, describe(error))
-            report.count(
-                claims.record_failure(
-                    outgoing,
-                    token,
-                    describe(error),
-                    permanent=kind is Failure.PERMANENT,
-                )
+    """Hand one confirmed message over; on failure record it (not committed yet).
+    Returns the error when the connection is lost and the batch must stop."""
+    try:
+        transport.send(outgoing, build_message(outgoing))
+    except Exception as error:  # sorted by classify()
+        kind = classify(error)
+        log.warning("outbox: message %s: %s", outgoing.id, describe(error))
+        report.count(
+            claims.record_failure(
+                outgoing, token, describe(error), permanent=kind is Failure.PERMANENT
             )
-            if kind is Failure.CONNECTION:
-                for unsent in to_send[position + 1 :]:
-                    report.count(claims.record_failure(unsent, token, describe(error)))
-                db.session.commit()
-                return describe(error)
-        else:
-            report.sent += 1
-    db.session.commit()
+        )
+        return describe(error) if kind is Failure.CONNECTION else None
+    report.sent += 1
     return None
 
 

@@ -92,10 +92,10 @@ def test_an_unsubscribe_during_a_campaign_stops_the_claimed_message(
     original_confirm = claims.confirm
     withdrawn: list[int] = []
 
-    def confirm_after_an_unsubscribe(ids, token):
+    def confirm_after_an_unsubscribe(message_id, token):
         if not withdrawn and smtp.messages:  # the campaign has started going out
             withdrawn.append(unsubscribe_elsewhere(app, "LEAVING@example.com"))
-        return original_confirm(ids, token)
+        return original_confirm(message_id, token)
 
     monkeypatch.setattr(claims, "confirm", confirm_after_an_unsubscribe)
 
@@ -137,25 +137,25 @@ def test_a_stopping_worker_gives_its_unsent_claims_back(app, db, smtp, queue_not
     stop = threading.Event()
     original_confirm = claims.confirm
 
-    def stop_after_first_chunk(ids, token):
-        stop.set()  # as Ctrl-C would, while the first chunk goes out
-        return original_confirm(ids, token)
+    def stop_while_sending(message_id, token):
+        stop.set()  # as Ctrl-C would, while the first message goes out
+        return original_confirm(message_id, token)
 
     claims_confirm = pytest.MonkeyPatch()
-    claims_confirm.setattr(claims, "confirm", stop_after_first_chunk)
+    claims_confirm.setattr(claims, "confirm", stop_while_sending)
     try:
         report = worker.flush(stop=stop)
     finally:
         claims_confirm.undo()
 
-    assert report.sent == 2
+    assert report.sent == 1
     counts = dict(
         db.session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
     )
-    assert counts == {OutboxStatus.SENT: 2, OutboxStatus.QUEUED: 4}
-    assert worker.flush().sent == 4
+    assert counts == {OutboxStatus.SENT: 1, OutboxStatus.QUEUED: 5}
+    assert worker.flush().sent == 5
 
 
 def test_the_run_loop_sends_new_mail_until_stopped(app, smtp, queue_note):
