@@ -44,13 +44,31 @@ def _posted_with_prefix(prefix: str) -> bool:
     return any(key.startswith(prefix) for key in request.form)
 
 
+def _shown_on_the_page(form: SubscribeForm) -> SubscribeForm:
+    """The posted form as the page's own (unprefixed, so its ids do not clash with
+    the footer's), with the values and errors the visitor must see again."""
+    if form.email.name == "email":
+        return form
+    page_form = SubscribeForm(
+        formdata=None,
+        email=form.email.data,
+        first_name=form.first_name.data,
+        source=form.source.data,
+    )
+    for name in ("email", "first_name", "source"):
+        page_form[name].errors = list(form[name].errors)
+    return page_form
+
+
 @bp.post("/subscribe")
 @limiter.limit(SIGNUP_RATE_LIMIT)
 def subscribe() -> ResponseReturnValue:
     """Start a double opt-in; the answer never tells whether the address is known."""
     form = footer_form() if _posted_with_prefix("footer-") else SubscribeForm()
     if not form.validate_on_submit():
-        return render_template("newsletter/page.html", form=form), 422
+        return render_template(
+            "newsletter/page.html", form=_shown_on_the_page(form)
+        ), 422
     try:
         services.request_subscription(
             form.email.data or "",
@@ -67,7 +85,9 @@ def subscribe() -> ResponseReturnValue:
             else form.email
         )
         field.errors = [*field.errors, error.message]
-        return render_template("newsletter/page.html", form=form), 422
+        return render_template(
+            "newsletter/page.html", form=_shown_on_the_page(form)
+        ), 422
     except IntegrityError:
         # The same address signed up at the same instant: the other request won.
         db.session.rollback()

@@ -289,3 +289,22 @@ def test_a_campaign_footer_speaks_each_subscriber_language(db):
     assert link_in(french.text_body, "unsubscribe") != link_in(
         english.text_body, "unsubscribe"
     )
+
+
+def test_a_footer_signup_with_a_bad_address_is_shown_again_once(client, db):
+    from .conftest import csrf_token
+
+    response = client.post(
+        "/newsletter/subscribe",
+        data={
+            "footer-csrf_token": csrf_token(client),
+            "footer-email": "pas-une-adresse",
+            "footer-source": "footer",
+        },
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count('id="footer-email"') == 1
+    assert 'value="pas-une-adresse"' in page
+    assert "ne semble pas valide" in page
