@@ -186,6 +186,20 @@ DONE_MESSAGES = {
     "delivered": _l("Order %(number)s is marked delivered; the customer is told."),
     "cancel": _l("Order %(number)s is cancelled and its items are back in stock."),
 }
+STEP_TARGETS = {
+    "paid": OrderStatus.PAID,
+    "shipped": OrderStatus.SHIPPED,
+    "delivered": OrderStatus.DELIVERED,
+    "cancel": OrderStatus.CANCELLED,
+}
+ALREADY_MESSAGES = {
+    "paid": _l("Order %(number)s was already marked paid."),
+    "shipped": _l("Order %(number)s was already marked shipped."),
+    "delivered": _l("Order %(number)s was already marked delivered."),
+    "cancel": _l(
+        "Order %(number)s was already cancelled; its stock was put back once."
+    ),
+}
 REFUSED_MESSAGES = {
     "paid": _l("Order %(number)s cannot be marked paid: it is %(state)s."),
     "shipped": _l("Order %(number)s cannot be marked shipped: it is %(state)s."),
@@ -205,11 +219,12 @@ def change_state(order_id: int, step: str, move: Callable[[], object]) -> Respon
     except InvalidTransition:
         db.session.rollback()
         db.session.refresh(order)
-        state = status_label(order.status).lower()
-        flash(
-            str(REFUSED_MESSAGES[step]) % {"number": order.number, "state": state},
-            "error",
-        )
+        if order.status == STEP_TARGETS[step]:  # a second click, or another tab
+            flash(str(ALREADY_MESSAGES[step]) % {"number": order.number}, "warning")
+        else:
+            state = status_label(order.status).lower()
+            values = {"number": order.number, "state": state}
+            flash(str(REFUSED_MESSAGES[step]) % values, "error")
     except OrderNotFound:
         abort(404)
     else:
