@@ -62,6 +62,9 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = 6
     OUTBOX_BATCH_SIZE = 200
 
+    # Newsletter: a confirmation link's lifetime; unconfirmed signups are purged then
+    NEWSLETTER_TOKEN_MAX_AGE_DAYS = 7
+
     # Shop
     SHOP_NAME = "Lavande"
     SHOP_IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -123,6 +126,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "RATELIMIT_STORAGE_URI": str,
     "CONSENT_MAX_AGE_DAYS": int,
     "ADMIN_IDLE_TIMEOUT_MINUTES": int,
+    "NEWSLETTER_TOKEN_MAX_AGE_DAYS": int,
     "SHOP_IBAN": str,
     "SHOP_BIC": str,
     "FREE_SHIPPING_THRESHOLD_CENTS": int,
