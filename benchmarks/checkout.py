@@ -161,6 +161,21 @@ def start_gunicorn(url: str, instance: Path, secret: str, port: int):
     raise RuntimeError("gunicorn did not start within 30 seconds")
 
 
+def worker_cpu_seconds(server_pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers: a figure that
+    does not depend on what else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid:  # the parent pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 # --- a shopper --------------------------------------------------------------------
 
 
@@ -277,8 +292,10 @@ def run(name: str, url: str, mode: str, args: argparse.Namespace) -> dict:
             for _ in workers:
                 assert queue.get(timeout=300) == "ready"
             started = time.perf_counter()
+            cpu_before = worker_cpu_seconds(server.pid)
             results = [queue.get(timeout=args.duration + 60) for _ in workers]
             elapsed = time.perf_counter() - started
+            cpu_used = worker_cpu_seconds(server.pid) - cpu_before
             for worker in workers:
                 worker.join(timeout=10)
         finally:
@@ -298,6 +315,7 @@ def run(name: str, url: str, mode: str, args: argparse.Namespace) -> dict:
         "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
         "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else 0,
         "consistent": sold == written and orders == done,
+        "cpu_ms": 1000 * cpu_used / done if done else 0.0,
     }
 
 
@@ -349,13 +367,18 @@ def main() -> None:
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"{'database':<11} {'mode':<6} {'checkouts':>9} {'failed':>6} {'per s':>7} "
-        f"{'p50 ms':>7} {'p99 ms':>7}  stock = lines"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'app CPU ms':>10} {'CPU-bound /s':>12}  "
+        "stock = lines"
     )
     for row in rows:
+        # What the app's CPU time per checkout allows on this machine's cores, if
+        # nothing else ran (the database's own CPU is not counted).
+        ceiling = (os.cpu_count() or 1) * 1000 / row["cpu_ms"] if row["cpu_ms"] else 0
         print(
             f"{row['database']:<11} {row['mode']:<6} {row['checkouts']:>9} "
             f"{row['failed']:>6} {row['per_second']:>7.1f} {row['p50_ms']:>7.1f} "
-            f"{row['p99_ms']:>7.1f}  {'yes' if row['consistent'] else 'NO'}"
+            f"{row['p99_ms']:>7.1f} {row['cpu_ms']:>10.1f} {ceiling:>12.0f}  "
+            f"{'yes' if row['consistent'] else 'NO'}"
         )
 
 
