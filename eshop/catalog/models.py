@@ -40,6 +40,11 @@ class Product(db.Model):
         Index("ix_product_active_category", "active", "category_id"),
         # The sponsored block reads the few sponsored products on every page view.
         Index("ix_product_sponsored", "sponsored"),
+        # The storefront's sorts, walked in order so a page never sorts the catalogue.
+        Index("ix_product_active_name_fr", "active", "name_fr"),
+        Index("ix_product_active_name_en", "active", "name_en"),
+        Index("ix_product_active_price", "active", "price_cents"),
+        Index("ix_product_active_created", "active", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

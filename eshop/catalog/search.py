@@ -63,7 +63,7 @@ class SearchHits:
 # Orders a shopper may pick instead of relevance (whitelisted SQL, never user text).
 ORDERS = {
     "price_asc": "p.price_cents, p.id",
-    "price_desc": "p.price_cents DESC, p.id",
+    "price_desc": "p.price_cents DESC, p.id DESC",
     "newest": "p.created_at DESC, p.id DESC",
 }
 
@@ -98,7 +98,7 @@ def search_products(
         )
         rank = "bm25(fts_product, 10.0, 10.0, 1.0, 1.0)"
     if order == "name":
-        rank = f"lower(p.name_{'en' if locale == 'en' else 'fr'}), p.id"
+        rank = f"p.name_{'en' if locale == 'en' else 'fr'}, p.id"
     elif order in ORDERS:
         rank = ORDERS[order]
     params: dict[str, object] = {"match": match, "limit": limit, "offset": offset}

@@ -9,6 +9,7 @@ rendered for each request. Nothing here writes to the database.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from babel.numbers import format_decimal
 from flask import (
@@ -72,7 +73,12 @@ def bad_request(message: str) -> ResponseReturnValue:
 @bp.app_template_global("catalog_price")
 def catalog_price(cents: int) -> str:
     """A price for the page's language: ``12,50 €`` or ``€12.50``."""
-    return format_price(cents, current_language())
+    return _price(cents, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _price(cents: int, locale: str) -> str:
+    return format_price(cents, locale)  # Babel's formatting is slow: keep results
 
 
 @bp.app_template_global("catalog_vat_rate")

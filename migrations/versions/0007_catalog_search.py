@@ -13,7 +13,7 @@ without writing anything on a GET.
   product_image. On PostgreSQL the bump is a deferred constraint trigger, so the row
   is locked only at commit and concurrent checkouts cannot deadlock on it.
 
-Also an index on product.sponsored, read by the sponsored block on every page.
+Also indexes on product for the storefront's sorts and the sponsored block.
 
 Every search object is named ``fts_*`` or ``search_*``, which the model comparison ignores.
 
@@ -34,8 +34,18 @@ PLAIN = "aaaaaaaaaccccddeeeeeeeeegggghiiiiiiiiijkllllnnnnooooooooorrrsssstttuuuu
 STAMPED_TABLES = ("product", "category", "product_image")
 
 
+INDEXES = {
+    "ix_product_sponsored": ["sponsored"],
+    "ix_product_active_name_fr": ["active", "name_fr"],
+    "ix_product_active_name_en": ["active", "name_en"],
+    "ix_product_active_price": ["active", "price_cents"],
+    "ix_product_active_created": ["active", "created_at"],
+}
+
+
 def upgrade():
-    op.create_index("ix_product_sponsored", "product", ["sponsored"], unique=False)
+    for name, columns in INDEXES.items():
+        op.create_index(name, "product", columns, unique=False)
     if op.get_bind().dialect.name == "postgresql":
         upgrade_postgresql()
     else:
@@ -59,7 +69,8 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS fts_product_{event}")
         op.execute("DROP TABLE IF EXISTS fts_product")
     op.execute("DROP TABLE IF EXISTS search_catalog_stamp")
-    op.drop_index("ix_product_sponsored", table_name="product")
+    for name in INDEXES:
+        op.drop_index(name, table_name="product")
 
 
 def create_stamp_table():
