@@ -53,7 +53,7 @@ def _checkout_page(
     error: str | None = None,
     price_rose: bool = False,
 ) -> ResponseReturnValue:
-    return (
+    response = make_response(
         render_template(
             "orders/checkout.html",
             form=form,
@@ -66,6 +66,9 @@ def _checkout_page(
         ),
         status,
     )
+    # The page holds a one-time token and perhaps a remembered address.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _fresh_form_values(form: CheckoutForm, priced: PricedCart) -> None:
