@@ -210,5 +210,7 @@ class StockForm(AdminForm):
     )
 
 
-class ConfirmForm(AdminForm):
-    """A button-only form (delete, deactivate): the CSRF token is its content."""
+class DeleteForm(AdminForm):
+    """Deleting for good asks for a ticked box, so one stray click deletes nothing."""
+
+    confirm = BooleanField(_l("Yes, delete it for good"))

@@ -12,7 +12,7 @@ from eshop.catalog.models import Category, Product
 from eshop.extensions import db
 
 from .blueprint import bp
-from .forms import CategoryForm, ConfirmForm, ProductForm, StockForm
+from .forms import CategoryForm, DeleteForm, ProductForm, StockForm
 from .services import (
     CatalogError,
     CategoryData,
@@ -134,7 +134,7 @@ def render_product_form(form: ProductForm, product: Product | None) -> str:
         "admin/catalog/product_form.html",
         form=form,
         product=product,
-        delete_form=ConfirmForm(formdata=None),
+        delete_form=DeleteForm(formdata=None),
         has_orders=product is not None and product_has_orders(product.id),
     )
 
@@ -187,8 +187,12 @@ def delete_product(product_id: int) -> ResponseReturnValue:
     """Delete a product, or take it off sale when it has been ordered."""
     product = db.get_or_404(Product, product_id)
     name = product.name_fr
-    if not ConfirmForm().validate_on_submit():
+    form = DeleteForm()
+    if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("admin.edit_product", product_id=product_id))
+    if not form.confirm.data and not product_has_orders(product_id):
+        flash(_("Nothing deleted: tick the box to confirm."), "warning")
         return redirect(url_for("admin.edit_product", product_id=product_id))
     if delete_or_deactivate_product(product_id):
         flash(_("Product “%(name)s” deleted.", name=name), "success")
@@ -245,7 +249,7 @@ def edit_category_screen(category: Category | None) -> ResponseReturnValue:
         "admin/catalog/category_form.html",
         form=form,
         category=category,
-        delete_form=ConfirmForm(formdata=None),
+        delete_form=DeleteForm(formdata=None),
     ), status
 
 
@@ -265,8 +269,12 @@ def edit_category(category_id: int) -> ResponseReturnValue:
 def remove_category(category_id: int) -> ResponseReturnValue:
     """Delete an empty category."""
     db.get_or_404(Category, category_id)
-    if not ConfirmForm().validate_on_submit():
+    form = DeleteForm()
+    if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
+        return redirect(url_for("admin.edit_category", category_id=category_id))
+    if not form.confirm.data:
+        flash(_("Nothing deleted: tick the box to confirm."), "warning")
         return redirect(url_for("admin.edit_category", category_id=category_id))
     try:
         delete_category(category_id)

@@ -246,9 +246,13 @@ def test_the_product_form_needs_its_csrf_token(admin, category, count):
     assert count(Product) == 0
 
 
-def test_a_product_never_ordered_is_deleted(admin, category, count):
+def test_a_product_never_ordered_is_deleted_once_confirmed(admin, category, count):
     create_product(admin)
-    response = admin.post("/admin/products/1/delete")
+    unconfirmed = admin.post("/admin/products/1/delete")
+    assert unconfirmed.status_code == 302
+    assert count(Product) == 1
+    assert "cochez" in admin.client.get(unconfirmed.headers["Location"]).text
+    response = admin.post("/admin/products/1/delete", {"confirm": "y"})
     assert response.status_code == 302
     assert count(Product) == 0
 
@@ -402,7 +406,7 @@ def test_a_real_image_is_stored_with_its_thumbnail(admin, app, category, client)
 def test_deleting_a_product_removes_its_image_files(admin, app, category):
     upload(admin, png_bytes(), "savon.png")
     assert len(media_files(app)) == 2
-    admin.post("/admin/products/1/delete")
+    admin.post("/admin/products/1/delete", {"confirm": "y"})
     assert media_files(app) == []
 
 
@@ -471,13 +475,15 @@ def test_create_edit_and_delete_a_category(admin, count, app):
     with app.app_context():
         assert _db.session.get(Category, 1).slug == "bougies-parfumees"
     response = admin.post("/admin/categories/1/delete")
+    assert count(Category) == 1  # the box was not ticked
+    response = admin.post("/admin/categories/1/delete", {"confirm": "y"})
     assert response.status_code == 302
     assert count(Category) == 0
 
 
 def test_a_category_holding_products_is_not_deleted(admin, category, count):
     create_product(admin)
-    response = admin.post("/admin/categories/1/delete")
+    response = admin.post("/admin/categories/1/delete", {"confirm": "y"})
     assert response.status_code == 302
     assert count(Category) == 1
     assert "déplacez-les" in admin.client.get(response.headers["Location"]).text
