@@ -94,6 +94,8 @@ def remember(response: Response) -> None:
     category_id = getattr(product, "category_id", None)
     if not shown_now and category_id is None:
         return
+    if shown_now:
+        response.vary.add("Cookie")  # the block depends on this visitor's cookie
     profile = read_profile()
     for product_id in shown_now:
         key = str(product_id)
