@@ -9,7 +9,8 @@ import os
 import smtplib
 import time
 from dataclasses import dataclass, field
-from email.policy import Policy
+from email.header import Header
+from email.policy import compat32
 from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -48,30 +49,27 @@ def message_id(outgoing: Outgoing) -> str:
     return f"<outbox.{outgoing.id}.{digest}@{domain}>"
 
 
-class VerbatimHeader(str):
-    """An ASCII header value written on one line as it is (RFC 5322 allows 998
-    characters): the email policy would otherwise turn a long URL, as in
-    List-Unsubscribe, into an RFC 2047 encoded-word that mail clients cannot use."""
-
-    name: str
-
-    def __new__(cls, name: str, value: str) -> VerbatimHeader:
-        header = super().__new__(cls, value)
-        header.name = name
-        return header
-
-    def fold(self, *, policy: Policy) -> str:
-        return f"{self.name}: {self}{policy.linesep}"
+# The classic generator with SMTP line ends, folding only past RFC 5322's limit:
+# an ASCII value such as a List-Unsubscribe URL is written as it is (the modern
+# policy would turn a long one into an RFC 2047 encoded-word clients cannot use).
+WIRE_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)
 
 
-def verbatim_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Extra headers, the ASCII ones that fit on a line kept verbatim."""
-    return {
-        name: VerbatimHeader(name, value)
-        if value.isascii() and len(name) + len(value) < 990
-        else value
-        for name, value in headers.items()
-    }
+class WireMessage(Message):
+    """Flask-Mail's message, serialised with the classic email generator.
+
+    Flask-Mail already encodes the headers it writes (RFC 2047) and the outbox
+    encodes non-ASCII extra headers, so re-parsing every header through
+    ``policy.SMTP`` (most of the cost of sending to a local server) adds nothing.
+    """
+
+    def as_bytes(self) -> bytes:
+        return self._message().as_bytes(policy=WIRE_POLICY)
+
+
+def encoded_header(value: str) -> str:
+    """An extra header's value: verbatim when ASCII, else RFC 2047-encoded."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def build_message(outgoing: Outgoing) -> Message:
@@ -81,13 +79,13 @@ def build_message(outgoing: Outgoing) -> Message:
     check_header_value(outgoing.recipient, "to")
     check_header_value(outgoing.subject, "subject")
     check_extra_headers(outgoing.headers)
-    message = Message(
+    message = WireMessage(
         subject=outgoing.subject,
         recipients=[outgoing.recipient],
         body=outgoing.text_body,
         html=outgoing.html_body,
         sender=outgoing.sender,
-        extra_headers=verbatim_headers(outgoing.headers),
+        extra_headers={k: encoded_header(v) for k, v in outgoing.headers.items()},
         date=time.time(),
     )
     message.msgId = message_id(outgoing)

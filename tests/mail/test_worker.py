@@ -280,3 +280,27 @@ def test_sent_messages_are_not_sent_again(smtp, queue_note):
     assert _db.session.execute(select(OutboxMessage.status)).scalars().all() == [
         OutboxStatus.SENT
     ]
+
+
+def test_long_and_accented_headers_arrive_intact(smtp, queue_note):
+    """A long List-Unsubscribe URL stays one usable URL; accents are encoded."""
+    url = "<http://localhost/newsletter/unsubscribe/" + "a1B2-c3_d4" * 20 + ">"
+    subject = "Lettre d'hiver : lavande, miel et savons de Provence — été " * 3
+    queue_note(
+        purpose="newsletter",
+        subject=subject.strip(),
+        headers={"List-Unsubscribe": url, "X-Campagne": "Noël à Grasse"},
+    )
+
+    worker.flush()
+
+    [received] = smtp.messages
+    decoded = message_from_bytes(
+        smtp.envelopes[0].original_content, policy=policy.default
+    )
+    assert received["List-Unsubscribe"] == url
+    assert decoded["Subject"] == subject.strip()
+    assert decoded["X-Campagne"] == "Noël à Grasse"
+    assert all(
+        len(line) <= 998 for line in smtp.envelopes[0].original_content.split(b"\r\n")
+    )
