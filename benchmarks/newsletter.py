@@ -17,6 +17,7 @@ rendering once per language and one INSERT per batch save.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -104,14 +105,19 @@ def delete_outbox() -> None:
     db.session.commit()
 
 
-def queue_campaign(batch: int) -> tuple[int, float]:
-    """Create and queue a campaign; returns (messages queued, seconds)."""
+def queue_campaign(batch: int) -> tuple[int, float, float]:
+    """Create and queue a campaign; returns (messages queued, seconds, CPU seconds
+    of this process)."""
     from eshop.newsletter import services
 
     campaign = services.create_campaign("La récolte", BODY)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     queued = services.enqueue_campaign(campaign.id, batch_size=batch)
-    return queued, time.perf_counter() - started
+    return (
+        queued,
+        time.perf_counter() - started,
+        time.process_time() - cpu_started,
+    )
 
 
 def peak_memory_of_queuing(batch: int) -> float:
@@ -158,14 +164,16 @@ def main() -> None:
             memory_full = peak_memory_of_queuing(args.batch)
             delete_outbox()
 
-            queued, enqueue_seconds = queue_campaign(args.batch)
+            queued, enqueue_seconds, enqueue_cpu = queue_campaign(args.batch)
             sink.reset()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             report = worker.flush()
             send_seconds = time.perf_counter() - started
+            send_cpu = time.process_time() - cpu_started
             db.engine.dispose()
 
     dialect = "PostgreSQL" if args.database else "SQLite"
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     connections, received = sink.connections.value, sink.messages.value
     rate = report.sent / send_seconds
     per_connection = received / max(connections, 1)
@@ -173,6 +181,7 @@ def main() -> None:
         f"Newsletter benchmark: {args.subscribers} confirmed subscribers, {dialect}, "
         f"batches of {args.batch}, local aiosmtpd sink"
     )
+    print(f"  machine: {os.cpu_count()} CPUs, load average {load} at the end")
     baseline_rate = args.baseline / baseline_seconds
     enqueue_rate = queued / enqueue_seconds
     print(
@@ -181,12 +190,13 @@ def main() -> None:
     )
     print(
         f"  enqueue_campaign            {enqueue_rate:6.0f} msg/s"
-        f"  ({queued} messages in {enqueue_seconds:.2f} s)"
+        f"  ({queued} messages in {enqueue_seconds:.2f} s, CPU {enqueue_cpu:.2f} s)"
         f"  = {enqueue_rate / baseline_rate:.1f}x baseline"
     )
     print(
         f"  worker flush                {rate:6.0f} msg/s"
-        f"  ({report}; sink received {received})"
+        f"  ({report}; sink received {received}; CPU {send_cpu:.2f} s"
+        f" = {report.sent / send_cpu:.0f} msg per CPU-second)"
     )
     print(
         f"  SMTP connections            {connections:6d}"
