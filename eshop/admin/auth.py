@@ -7,6 +7,7 @@ of caches and search engines.
 from __future__ import annotations
 
 from flask import (
+    abort,
     current_app,
     flash,
     redirect,
@@ -60,6 +61,17 @@ def end_session() -> None:
     # logout_user asks to delete a remember-me cookie the shop never sets.
     session.pop("_remember", None)
     session.clear()
+
+
+MAX_DATABASE_ID = 2**31 - 1  # an INTEGER primary key on PostgreSQL
+
+
+@bp.url_value_preprocessor
+def refuse_impossible_ids(endpoint: str | None, values: dict | None) -> None:
+    """An id no row can have is a 404 here, not a database overflow error later."""
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 < value <= MAX_DATABASE_ID:
+            abort(404)
 
 
 @bp.before_request

@@ -31,8 +31,18 @@ MAX_SEARCH = 100
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # the catalogue checks it too; we stop reading here
 
 
+MAX_PAGE = 100_000
+
+
 def search_term() -> str:
-    return request.args.get("q", "").strip()[:MAX_SEARCH]
+    """The search box's text, without control characters (PostgreSQL refuses NUL)."""
+    typed = request.args.get("q", "")
+    return "".join(ch for ch in typed if ch.isprintable()).strip()[:MAX_SEARCH]
+
+
+def page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
 
 
 def like_pattern(term: str) -> str:
@@ -57,7 +67,13 @@ def products() -> ResponseReturnValue:
                 Product.slug.ilike(pattern, escape="\\"),
             )
         )
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        query,
+        page=page_number(),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "admin/catalog/products.html",
         page=page,
@@ -224,7 +240,13 @@ def categories() -> ResponseReturnValue:
                 Category.slug.ilike(pattern, escape="\\"),
             )
         )
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        query,
+        page=page_number(),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template("admin/catalog/categories.html", page=page, term=term)
 
 

@@ -519,3 +519,33 @@ def test_the_category_form_needs_its_csrf_token(admin, count):
     response = admin.client.post("/admin/categories/new", data=VALID_CATEGORY)
     assert response.status_code == 400
     assert count(Category) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/products?q=%00",
+        "/admin/categories?q=a%00b",
+        "/admin/products?q=" + "x" * 5000,
+        "/admin/products?page=99999999999999999999",
+        "/admin/products?page=-3",
+        "/admin/products/99999999999999999999/edit",
+        "/admin/categories/99999999999999999999/edit",
+    ],
+)
+def test_odd_addresses_get_a_page_or_a_404_never_an_error(admin, path):
+    assert admin.client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/products/99999999999999999999/stock",
+        "/admin/products/99999999999999999999/delete",
+        "/admin/categories/99999999999999999999/delete",
+    ],
+)
+def test_posts_to_impossible_ids_are_404(admin, path):
+    token = admin.csrf_token()
+    response = admin.client.post(path, data={"stock": "1", "csrf_token": token})
+    assert response.status_code == 404
