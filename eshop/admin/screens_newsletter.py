@@ -72,10 +72,12 @@ CAMPAIGN_LABELS = {
 
 
 def labels(mapping: dict) -> dict[str, str]:
+    """Lazy labels turned into text for the request's language."""
     return {key: str(value) for key, value in mapping.items()}
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
+    """The campaign, or a 404 page when the id matches none."""
     try:
         return get_campaign(campaign_id)
     except CampaignNotFound:

@@ -63,15 +63,18 @@ def price_text(cents: int) -> str:
 
 
 def payment_label(code: str) -> str:
+    """The payment method's name, as the orders domain labels it."""
     method = PAYMENT_METHODS.get(code)
     return str(method.label) if method else code
 
 
 def country(code: str) -> str:
+    """A country code named in the interface's language."""
     return country_name(code, current_language())
 
 
 def status_label(status: str) -> str:
+    """An order state in words."""
     return str(STATUS_LABELS.get(status, status))
 
 
@@ -106,6 +109,7 @@ def filtered_orders(form: OrderFilterForm | None) -> Select:
 
 
 def filter_form() -> OrderFilterForm:
+    """The list's filters read from the query string, with the states to choose."""
     form = OrderFilterForm(formdata=request.args)
     form.status.choices = [("", str(_l("All states")))] + [
         (value, str(label)) for value, label in STATUS_LABELS.items()
@@ -161,6 +165,7 @@ def order_detail(order_id: int) -> ResponseReturnValue:
 def render_detail(
     order: Order, ship_form: ShipOrderForm | None = None, code: int = 200
 ) -> ResponseReturnValue:
+    """The order page, with the shipping form's errors when it was refused."""
     method = PAYMENT_METHODS.get(order.payment_method)
     body = render_template(
         "admin/orders/detail.html",
