@@ -155,6 +155,11 @@ def sales_charts(days: int, locale: str) -> dict[str, object]:
     total_orders = sum(s.orders for s in sales)
     return {
         "total_revenue": total_revenue,
+        "active_days": [
+            (format_date(s.day, "EEE d MMM y", locale=locale), s)
+            for s in reversed(sales)
+            if s.orders
+        ],
         "total_orders": total_orders,
         "revenue_chart": draw(
             revenue_points,

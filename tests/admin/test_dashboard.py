@@ -219,3 +219,11 @@ def test_percent_bars_show_rates_and_missing_data():
     svg = str(percent_bars([("Audience", 75.0), ("Pub", None)], title="Taux"))
     assert "75 %" in svg and "—" in svg
     assert svg.count('class="chart__bar"') == 2
+
+
+def test_the_figures_behind_the_charts_are_in_a_table(admin, shop):
+    html = admin.client.get("/admin/?lang=en").text
+    table = html[html.index("Figures for each day with orders") :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + 3  # header + three days with orders
+    assert "Thu 26 Nov 2026" in table
