@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -118,6 +118,24 @@ def claim_batch(size: int, token: str) -> list[Outgoing]:
     return [Outgoing(**row._asdict()) for row in rows]
 
 
+# Built once: the worker runs it before every message, so it must cost little.
+TABLE = M.__table__
+CONFIRM = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("message_id"),
+        TABLE.c.claim_token == bindparam("token"),
+        TABLE.c.status == OutboxStatus.SENDING,
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("now"),
+        attempts=TABLE.c.attempts + 1,
+        last_error=None,
+    )
+)
+
+
 def confirm(message_id: int, token: str) -> bool:
     """Mark a still-claimed row sent, in the transaction the worker commits once
     the SMTP server accepted it; False when the row is no longer ours (cancelled or
@@ -127,22 +145,8 @@ def confirm(message_id: int, token: str) -> bool:
     (SQLite), so an unsubscribe waits for the message being handed over rather than
     racing it; the worker commits every few messages or fraction of a second.
     """
-    confirmed = db.session.execute(
-        update(M)
-        .where(
-            M.id == message_id,
-            M.claim_token == token,
-            M.status == OutboxStatus.SENDING,
-        )
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=utcnow(),
-            attempts=M.attempts + 1,
-            last_error=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return confirmed.rowcount == 1
+    parameters = {"message_id": message_id, "token": token, "now": utcnow()}
+    return db.session.execute(CONFIRM, parameters).rowcount == 1
 
 
 def record_failure(
