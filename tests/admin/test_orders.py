@@ -218,6 +218,35 @@ def test_odd_page_numbers_are_harmless(admin, db, page_number):
     assert page.status_code in (200, 404)
 
 
+def statements_for(client, path: str) -> int:
+    """How many SQL statements answering ``path`` takes."""
+    from sqlalchemy import event
+
+    count = 0
+
+    def counting(*args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(_db.engine, "before_cursor_execute", counting)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", counting)
+    return count
+
+
+def test_list_reads_the_same_few_statements_for_any_number_of_orders(admin, db):
+    make_order()
+    few = statements_for(admin.client, "/admin/orders")
+    for _ in range(20):
+        make_order()
+
+    many = statements_for(admin.client, "/admin/orders")
+
+    assert many == few
+
+
 # --- detail --------------------------------------------------------------------------
 
 
