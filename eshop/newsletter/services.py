@@ -431,10 +431,16 @@ def list_headers(
 
 
 def send_test(campaign_id: int, to: str) -> None:
-    """Queue the campaign once to ``to`` (the owner), marked as a test. Commits."""
+    """Queue the campaign once to ``to`` (the owner), marked as a test. Commits.
+
+    The owner is no subscriber: the unsubscribe link points at the newsletter page,
+    and there is no one-click header a mail client could POST to.
+    """
     campaign = get_campaign(campaign_id)
     address = normalize_email(to)
     unsubscribe_url = public_url("/newsletter")
+    headers = list_headers(unsubscribe_url)
+    del headers["List-Unsubscribe-Post"]
     enqueue(
         to=address,
         subject="[TEST] " + campaign.subject,
@@ -447,7 +453,7 @@ def send_test(campaign_id: int, to: str) -> None:
         ),
         purpose="newsletter",
         dedupe_key=f"newsletter-test:{campaign.id}:{utcnow().timestamp()}",
-        headers=list_headers(unsubscribe_url),
+        headers=headers,
     )
     db.session.commit()
 

@@ -208,6 +208,7 @@ def test_a_test_send_goes_to_the_owner_only(db):
     [mail] = _db.session.execute(select(OutboxMessage)).scalars()
     assert mail.recipient == "boutique@lavande.example"
     assert mail.subject == "[TEST] Essai"
+    assert "List-Unsubscribe-Post" not in mail.headers
     assert services.get_campaign(campaign.id).status == CampaignStatus.DRAFT
 
 
