@@ -61,6 +61,7 @@ class Config:
     MAIL_OWNER_ADDRESS = "boutique@lavande.example"
     OUTBOX_MAX_ATTEMPTS = 6
     OUTBOX_BATCH_SIZE = 200
+    OUTBOX_RETENTION_DAYS = 30  # rule "outbox_sent"; more in eshop/mail/settings.py
 
     # Newsletter: a confirmation link's lifetime; unconfirmed signups are purged then
     NEWSLETTER_TOKEN_MAX_AGE_DAYS = 7
