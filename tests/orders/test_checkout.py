@@ -336,3 +336,26 @@ def test_the_placed_products_are_given_to_audience_measurement(app, client):
 def test_unknown_order_pages_are_404(client):
     assert client.get("/orders/not-a-real-id-at-all-xx").status_code == 404
     assert client.get("/orders/x").status_code == 404
+
+
+def test_remembered_details_keep_their_first_expiry(app, client):
+    """The details cookie lives 13 months at most, counted from the first time."""
+    from eshop.consent.guard import parse_set_cookie
+
+    soap = add_product(app, stock=5)
+
+    def remember() -> str:
+        form = open_checkout(app, client, f"{soap}.1.1250")
+        response = submit(client, form, remember_details="y")
+        [header] = [
+            h
+            for h in response.headers.getlist("Set-Cookie")
+            if h.startswith("details=")
+        ]
+        return parse_set_cookie(header)[2]["expires"]
+
+    with time_machine.travel("2026-11-26 10:00:00+00:00", tick=False):
+        first = remember()
+    with time_machine.travel("2027-02-26 10:00:00+00:00", tick=False):
+        second = remember()
+    assert first == second == "Tue, 21 Dec 2027 10:00:00 GMT"  # 390 days
