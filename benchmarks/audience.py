@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="seconds before each")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=2, help="alternations per page")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations per page")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lavande-audience-bench-"))
@@ -96,9 +96,9 @@ def main() -> None:
         ):
             cost = in_process_cost(workdir, secret, cookies, paths, 600)
             print(
-                f"in-process {name}: {cost['refused']:.0f} µs refused, "
-                f"{cost['accepted']:.0f} µs accepted "
-                f"({cost['accepted'] / cost['refused']:.1%}), median of 600 each"
+                f"in-process {name}: median {cost['refused']:.0f} µs per request "
+                f"refused, {cost['accepted']:.0f} µs accepted (time ratio "
+                f"{cost['accepted'] / cost['refused']:.1%}; 600 interleaved pairs)"
             )
         shop, base = storefront.serve(
             "eshop:create_app()", workdir, storefront.environment(workdir, secret)
