@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from eshop.extensions import db as _db
 from eshop.mail import cancel_pending, claims, worker
 from eshop.mail.models import OutboxMessage, OutboxStatus
-from tests.conftest import is_postgres
+from tests.conftest import SMTPSink, _CollectingHandler, free_port, is_postgres
+
+from .conftest import point_mail_at
 
 
 def run_workers(app, count: int) -> list[worker.FlushReport]:
@@ -180,3 +182,57 @@ def test_the_run_loop_sends_new_mail_until_stopped(app, smtp, queue_note):
 
     assert not thread.is_alive()
     assert [m["To"] for m in smtp.messages] == ["live@example.com"]
+
+
+class CallbackHandler(_CollectingHandler):
+    """Runs ``on_data(envelope)`` before accepting each message."""
+
+    def __init__(self, sink: SMTPSink, on_data) -> None:  # noqa: ANN001
+        super().__init__(sink)
+        self.on_data = on_data
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        self.on_data(envelope)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_an_unsubscribe_waits_for_the_message_being_handed_over(app, db, queue_note):
+    """Given the worker handing a reader's newsletter to the SMTP server, when the
+    reader unsubscribes at that moment, then the unsubscribe waits for the hand-over
+    and finds it sent: never "cancelled" for a message that was delivered."""
+    from aiosmtpd.controller import Controller
+
+    message = queue_note(to="leaving@example.com", purpose="newsletter")
+    outcome: dict[str, object] = {}
+
+    def unsubscribe_during_data(envelope) -> None:  # noqa: ANN001
+        def unsubscribe() -> None:
+            with app.app_context():
+                outcome["withdrawn"] = cancel_pending("leaving@example.com")
+                _db.session.commit()
+                _db.session.remove()
+
+        thread = threading.Thread(target=unsubscribe)
+        thread.start()
+        thread.join(timeout=0.5)
+        outcome["waited"] = thread.is_alive()
+        outcome["thread"] = thread
+
+    sink = SMTPSink("127.0.0.1", free_port())
+    handler = CallbackHandler(sink, unsubscribe_during_data)
+    controller = Controller(handler, hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        point_mail_at(app, sink.host, sink.port)
+        report = worker.flush()
+        outcome["thread"].join(timeout=30)
+    finally:
+        controller.stop()
+
+    assert report.sent == 1
+    assert outcome["waited"] is True
+    assert outcome["withdrawn"] == 0
+    status = db.session.execute(
+        select(OutboxMessage.status).where(OutboxMessage.id == message.id)
+    ).scalar_one()
+    assert status == OutboxStatus.SENT
