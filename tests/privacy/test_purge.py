@@ -155,3 +155,10 @@ def test_the_order_retention_is_configurable(app, old_data):
 def test_months_are_counted_on_the_calendar(moment, months, expected):
     start = datetime.fromisoformat(moment).replace(tzinfo=UTC)
     assert months_before(start, months).isoformat() == expected + "+00:00"
+
+
+def test_the_datamap_command_lists_every_personal_column(runner):
+    result = runner.invoke(args=["privacy", "datamap"])
+    assert result.exit_code == 0, result.output
+    assert "customer_order.email" in result.output
+    assert "newsletter_subscriber.email" in result.output
