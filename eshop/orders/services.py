@@ -221,9 +221,14 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
     db.session.flush()
     _enqueue_order_mails(order)
     if request.subscribe_newsletter:
-        from eshop.newsletter.services import request_subscription
+        from eshop.newsletter.services import NewsletterError, request_subscription
 
-        request_subscription(customer.email, source="checkout", language=request.locale)
+        try:
+            request_subscription(
+                customer.email, source="checkout", language=request.locale
+            )
+        except NewsletterError:
+            pass  # an address the newsletter refuses must not cost the order
     return order
 
 
