@@ -327,7 +327,7 @@ def progress_figures(campaign: Campaign) -> dict[str, int | bool]:
         "cancelled": stats["cancelled"],
         "unsubscribed_since": stats["unsubscribed_since"],
         "queuing": queuing,
-        "done": not queuing and stats["queued"] == 0,
+        "done": campaign.status == CampaignStatus.SENT and stats["queued"] == 0,
     }
 
 
@@ -335,6 +335,8 @@ def progress_figures(campaign: Campaign) -> dict[str, int | bool]:
 def campaign_progress(campaign_id: int) -> ResponseReturnValue:
     """The sending's live figures; admin-progress.js refreshes them, else a link."""
     campaign = campaign_or_404(campaign_id)
+    if campaign.status == CampaignStatus.DRAFT:
+        return redirect(url_for("admin.campaign_detail", campaign_id=campaign.id))
     return render_template(
         "admin/newsletter/progress.html",
         campaign=campaign,

@@ -384,6 +384,17 @@ def test_continue_without_javascript_returns_to_the_progress_page(admin, db):
     assert campaign(campaign_id).status == CampaignStatus.DRAFT  # nothing started
 
 
+def test_a_draft_has_no_progress_page_yet(admin, db):
+    campaign_id = add_campaign()
+
+    page = admin.client.get(f"/admin/campaigns/{campaign_id}/progress")
+    figures = admin.client.get(f"/admin/campaigns/{campaign_id}/progress.json").json
+
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(f"/admin/campaigns/{campaign_id}")
+    assert figures["done"] is False and figures["total"] == 0
+
+
 def test_continue_needs_the_csrf_token(admin, db):
     campaign_id = add_campaign()
 
