@@ -7,6 +7,7 @@ accounting (retention ``order_legal``) are anonymized; every other row is delete
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -94,6 +95,11 @@ def email_from_token(token: str) -> str:
     return email
 
 
+def address_digest(email: str) -> str:
+    """A short, fixed-length stand-in for an address (outbox keys are 200 chars)."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
 def request_access(raw_email: str) -> None:
     """Send an access link to the address if the shop holds anything for it.
 
@@ -115,7 +121,7 @@ def request_access(raw_email: str) -> None:
         template="privacy/mail/access_link",
         context={"link": link, "hours": link_max_age_hours()},
         purpose="order",
-        dedupe_key=f"privacy-access:{email}:{hour}",
+        dedupe_key=f"privacy-access:{address_digest(email)}:{hour}",
     )
     db.session.commit()
 

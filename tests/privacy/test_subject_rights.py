@@ -172,6 +172,16 @@ def test_the_answer_is_the_same_whether_the_address_is_known_or_not(
     assert recipients == [EMAIL]
 
 
+def test_a_long_address_gets_its_link_too(app, client):
+    long_email = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".fr"
+    with app.app_context():
+        add_subscriber(long_email.lower())
+        _db.session.commit()
+    response = client.post("/privacy/request", data={"email": long_email})
+    assert response.status_code == 200
+    assert len(sent_links(app)) == 1
+
+
 def test_the_emailed_link_opens_every_order_and_subscription(app, client, customer):
     client.post("/privacy/request", data={"email": f"  {EMAIL.upper()} "})
     (link,) = sent_links(app)
