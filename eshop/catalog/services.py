@@ -12,7 +12,7 @@ from math import ceil
 from typing import TypeVar
 
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eshop.extensions import db
 
@@ -283,11 +283,15 @@ def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
 
 def product_by_slug(slug: str) -> ProductDetail | None:
     """The active product called ``slug`` with its images and category, or None."""
-    product = db.session.execute(
-        select(Product)
-        .where(Product.slug == slug, Product.active)
-        .options(selectinload(Product.images), selectinload(Product.category))
-    ).scalar_one_or_none()
+    product = (
+        db.session.execute(
+            select(Product)
+            .where(Product.slug == slug, Product.active)
+            .options(joinedload(Product.images), joinedload(Product.category))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if product is None:
         return None
     card = _card(product)
