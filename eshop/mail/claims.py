@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, or_, select, update
 
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -39,7 +39,8 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, float(setting("OUTBOX_RETRY_MAX_SECONDS"))))
 
 
-def due_filter(now: datetime):  # noqa: ANN201  (an SQL expression)
+def due_filter(now: datetime) -> ColumnElement[bool]:
+    """Rows to send now: queued and due, or claimed by a worker that went silent."""
     stale = now - timedelta(seconds=int_setting("OUTBOX_CLAIM_TIMEOUT_SECONDS"))
     return or_(
         and_(M.status == OutboxStatus.QUEUED, M.next_attempt_at <= now),

@@ -15,7 +15,7 @@ import signal
 import smtplib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import Enum
@@ -138,7 +138,7 @@ def send_batch(
             if not claims.confirm(outgoing.id, token):
                 report.cancelled += 1
                 continue
-            chunk.opened()
+            chunk.add()
             failure = send_one(transport, outgoing, token, report)
             if failure is not None:
                 db.session.commit()
@@ -146,7 +146,7 @@ def send_batch(
                 return
             if chunk.full():
                 db.session.commit()
-                chunk = Chunk()
+                chunk.committed()
         db.session.commit()
 
 
@@ -154,18 +154,22 @@ class Chunk:
     """Confirmations waiting for a commit: a few messages, a fraction of a second."""
 
     def __init__(self) -> None:
+        self.max_size = int_setting("OUTBOX_CHUNK_SIZE")
+        self.max_seconds = float(setting("OUTBOX_CHUNK_SECONDS"))
         self.size = 0
         self.started = 0.0
 
-    def opened(self) -> None:
+    def add(self) -> None:
         if self.size == 0:
             self.started = time.monotonic()
         self.size += 1
 
     def full(self) -> bool:
-        return self.size >= int_setting(
-            "OUTBOX_CHUNK_SIZE"
-        ) or time.monotonic() - self.started >= setting("OUTBOX_CHUNK_SECONDS")
+        elapsed = time.monotonic() - self.started
+        return self.size >= self.max_size or elapsed >= self.max_seconds
+
+    def committed(self) -> None:
+        self.size = 0
 
 
 def send_one(
@@ -200,8 +204,8 @@ def fail_all(
 def run(poll_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
     """Flush, wait ``poll_seconds`` when nothing was due, again, until stopped.
 
-    Ctrl-C or SIGTERM finishes the chunk being sent, gives the rest of the claimed
-    batch back to the queue and returns. Needs an app context.
+    Ctrl-C or SIGTERM lets the message being sent finish, commits, gives the rest
+    of the claimed batch back to the queue and returns. Needs an app context.
     """
     stop = stop or threading.Event()
     restore = install_stop_handlers(stop)
@@ -221,7 +225,7 @@ def run(poll_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
         restore()
 
 
-def install_stop_handlers(stop: threading.Event):  # noqa: ANN201  (a restore callable)
+def install_stop_handlers(stop: threading.Event) -> Callable[[], None]:
     """Let SIGINT and SIGTERM set ``stop`` (main thread only); returns how to undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
