@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import quopri
 import smtplib
 import time
 from dataclasses import dataclass, field
 from email.header import Header
+from email.message import Message as EmailMessage
 from email.policy import compat32
 from email.utils import parseaddr
 from pathlib import Path
@@ -64,7 +66,27 @@ class WireMessage(Message):
     """
 
     def as_bytes(self) -> bytes:
-        return self._message().as_bytes(policy=WIRE_POLICY)
+        mime = self._message()
+        for part in mime.walk():
+            if not part.is_multipart() and has_overlong_line(part):
+                encode_quoted_printable(part)
+        return mime.as_bytes(policy=WIRE_POLICY)
+
+
+def has_overlong_line(part: EmailMessage) -> bool:
+    """A body line over SMTP's 998-octet limit (a long HTML paragraph, say)."""
+    payload = part.get_payload()
+    return isinstance(payload, str) and any(
+        len(line) > 998 for line in payload.splitlines()
+    )
+
+
+def encode_quoted_printable(part: EmailMessage) -> None:
+    """Re-encode an 8-bit part as quoted-printable, whose lines stay short."""
+    raw = part.get_payload(decode=True)
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(quopri.encodestring(raw).decode("ascii"))
+    part["Content-Transfer-Encoding"] = "quoted-printable"
 
 
 def encoded_header(value: str) -> str:

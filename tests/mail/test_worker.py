@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from eshop.clock import utcnow
 from eshop.extensions import db as _db
-from eshop.mail import worker
+from eshop.mail import enqueue, worker
 from eshop.mail.models import OutboxMessage, OutboxStatus
 from tests.conftest import SMTPSink, _CollectingHandler, free_port
 
@@ -304,3 +304,26 @@ def test_long_and_accented_headers_arrive_intact(smtp, queue_note):
     assert all(
         len(line) <= 998 for line in smtp.envelopes[0].original_content.split(b"\r\n")
     )
+
+
+def test_a_body_line_longer_than_smtp_allows_is_sent_quoted_printable(app, db, smtp):
+    """A long HTML paragraph on one line would break SMTP's 998-octet limit."""
+    paragraph = "<p>" + "Lavande fine de Haute-Provence, récoltée à la main. " * 80
+    enqueue(
+        to="reader@example.com",
+        subject="Lettre",
+        template="mail/test_note",
+        context={"name": "Camille", "number": 1},
+        purpose="newsletter",
+        dedupe_key="long-line",
+    )
+    db.session.execute(update(OutboxMessage).values(html_body=paragraph))
+    db.session.commit()
+
+    assert worker.flush().sent == 1
+
+    raw = smtp.envelopes[0].original_content
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    decoded = message_from_bytes(raw, policy=policy.default)
+    assert decoded.get_body(("html",)).get_content().strip() == paragraph.strip()
+    assert "Bonjour Camille" in decoded.get_body(("plain",)).get_content()
