@@ -86,3 +86,33 @@ def test_storefront_gets_never_write_to_the_database(
             client.get(path)
 
     assert [s for s in statements if s.lstrip().upper().startswith(writes)] == []
+
+
+@pytest.mark.parametrize("app_config", [{"CATALOG_STAMP_SECONDS": 0.3}])
+def test_with_a_stamp_interval_own_changes_show_at_once_and_others_soon(
+    app, client, make_product
+):
+    """Given a process that reads the stamp at most every 0.3 s, its own commits
+    show at once, and another process's change within the interval."""
+    import time
+
+    from sqlalchemy import text, update
+
+    from eshop.catalog.models import Product
+
+    product = make_product(slug="bougie", price_cents=2200)
+    assert "22,00" in client.get("/products/bougie").get_data(as_text=True)
+
+    product.price_cents = 1990  # this process, through the ORM
+    _db.session.commit()
+    assert "19,90" in client.get("/products/bougie").get_data(as_text=True)
+
+    _db.session.execute(update(Product).values(stock=Product.stock - 17))  # bulk
+    _db.session.commit()
+    assert "Plus que 3" in client.get("/products/bougie").get_data(as_text=True)
+
+    with _db.engine.begin() as other_process:
+        other_process.execute(text("UPDATE product SET price_cents = 1500"))
+    _db.session.rollback()  # as at the end of a request: no old snapshot kept
+    time.sleep(0.35)
+    assert "15,00" in client.get("/products/bougie").get_data(as_text=True)
