@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
 from itsdangerous import BadData, URLSafeSerializer
 
@@ -62,11 +62,23 @@ def _serializer(name: str) -> URLSafeSerializer:
 # --- reading ---------------------------------------------------------------------
 
 
+ENV_MEMO = "lavande.consent.memo"  # what this request read, decided and rejected
+
+
+def _memo() -> dict[str, Any]:
+    """Per-request memory, kept on the request itself rather than on ``g``: ``g``
+    belongs to the app context, which a test (or a CLI command) may keep across
+    several requests."""
+    memo = request.environ.get(ENV_MEMO)
+    if memo is None:
+        memo = request.environ[ENV_MEMO] = {"cookies": {}, "rejected": set()}
+    return memo
+
+
 def _cache() -> dict[str, Any]:
-    if "_consent_cookies" not in g:
-        g._consent_cookies = {}
-        g._consent_rejected = set()
-    return g._consent_cookies
+    memo = _memo()
+    memo["read_cookies"] = True
+    return memo["cookies"]
 
 
 def read_raw_cookie(name: str) -> str | None:
@@ -85,7 +97,7 @@ def _read_envelope(name: str) -> tuple[Any, datetime] | None:
     if raw is not None:
         result = _open_envelope(name, raw, spec)
         if result is None:
-            g._consent_rejected.add(name)
+            _memo()["rejected"].add(name)
     cache[name] = result
     return result
 
@@ -124,7 +136,7 @@ def cookie_was_rejected(name: str) -> bool:
     spec = _spec(name)
     if allows(spec.category):
         _read_envelope(name)
-    return name in g.get("_consent_rejected", set())
+    return name in _memo()["rejected"]
 
 
 def cookie_expires_at(name: str) -> datetime | None:
@@ -152,15 +164,16 @@ def stored_state() -> ConsentState:
 
 def sends_gpc() -> bool:
     """True when the browser asks, by Global Privacy Control, not to be tracked."""
-    g._consent_read_gpc = True
+    _memo()["read_gpc"] = True
     return request.headers.get("Sec-GPC", "").strip() == "1"
 
 
 def vary_on_what_was_read(response: Response) -> Response:
     """Tell caches this response depends on the cookies (and GPC signal) it read."""
-    if "_consent_cookies" in g:
+    memo = _memo()
+    if memo.get("read_cookies"):
         response.vary.add("Cookie")
-    if g.get("_consent_read_gpc"):
+    if memo.get("read_gpc"):
         response.vary.add("Sec-GPC")
     return response
 
@@ -172,8 +185,9 @@ def current_state() -> ConsentState:
     """
     if not has_request_context():
         return UNDECIDED
-    if "_consent_state" in g:
-        return g._consent_state
+    memo = _memo()
+    if "state" in memo:
+        return memo["state"]
     state = stored_state()
     if sends_gpc():
         state = state.with_gpc()
@@ -194,7 +208,7 @@ def banner_kind() -> str | None:
 
 
 def _set_state(state: ConsentState) -> None:
-    g._consent_state = state
+    _memo()["state"] = state
     request.environ[ENV_STATE] = state
 
 
