@@ -365,3 +365,31 @@ def test_leaving_during_a_send_stops_it_for_that_address(app, db):
     assert "abonne4@example.fr" not in statuses
     assert len(statuses) == 5
     assert services.campaign_stats(campaign.id)["unsubscribed_since"] == 1
+
+
+def test_the_cli_test_sends_to_the_owner_and_exports_csv(runner, db, tmp_path):
+    add_subscribers(2)
+    campaign = services.create_campaign("Essai", "Bonjour")
+
+    tested = runner.invoke(args=["newsletter", "test", str(campaign.id)])
+    exported = runner.invoke(args=["newsletter", "export"])
+
+    assert tested.exit_code == 0, tested.output
+    [mail] = _db.session.execute(select(OutboxMessage)).scalars()
+    assert mail.recipient == "boutique@lavande.example"
+    assert exported.exit_code == 0
+    assert exported.output.splitlines()[0] == "email,status,confirmed_at,source"
+    assert len(exported.output.splitlines()) == 3
+
+
+def test_the_cli_refuses_a_body_file_that_is_not_text(runner, db, tmp_path):
+    body = tmp_path / "image.md"
+    body.write_bytes(b"\xff\xfe\x00binary")
+
+    result = runner.invoke(
+        args=["newsletter", "create", "--subject", "x", "--body-file", body]
+    )
+
+    assert result.exit_code != 0
+    assert "UTF-8" in result.output
+    assert services.list_campaigns() == []
