@@ -2,41 +2,54 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from eshop.mail import dev_worker, worker
 
 
+class FakeRun:
+    """Stands in for ``worker.run``: records which thread called it."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+        self.ran = threading.Event()
+
+    def __call__(self, poll_seconds: float) -> None:
+        self.threads.append(threading.current_thread().name)
+        self.ran.set()
+
+
 @pytest.fixture
-def fake_run(monkeypatch) -> list[float]:
-    calls: list[float] = []
-    monkeypatch.setattr(worker, "run", lambda poll_seconds: calls.append(poll_seconds))
-    monkeypatch.setattr(dev_worker, "_started", set())
-    return calls
+def fake_run(monkeypatch) -> FakeRun:
+    fake = FakeRun()
+    monkeypatch.setattr(worker, "run", fake)
+    return fake
 
 
-def test_it_starts_in_the_debug_servers_serving_process(app, monkeypatch, fake_run):
-    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+def test_it_starts_once_with_the_first_request_of_a_debug_server(app, fake_run):
+    app.testing = False
     app.debug = True
+    dev_worker.init_app(app)
+    client = app.test_client()
 
-    thread = dev_worker.init_app(app)
-    thread.join(timeout=5)
+    client.get("/healthz")
+    client.get("/healthz")
+    fake_run.ran.wait(5)
 
-    assert fake_run == [2.0]
-    assert dev_worker.init_app(app) is None  # once per process
+    assert fake_run.threads == ["outbox-dev-worker"]
 
 
 @pytest.mark.parametrize(
-    "serving, debug, enabled",
-    [(False, True, True), (True, False, True), (True, True, False)],
+    "debug, testing, enabled",
+    [(False, False, True), (True, True, True), (True, False, False)],
 )
-def test_it_stays_off_elsewhere(app, monkeypatch, fake_run, serving, debug, enabled):
-    if serving:
-        monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-    else:
-        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    app.debug = debug
+def test_it_stays_off_elsewhere(app, fake_run, debug, testing, enabled):
+    app.debug, app.testing = debug, testing
     app.config["OUTBOX_DEV_WORKER"] = enabled
+    dev_worker.init_app(app)
 
-    assert dev_worker.init_app(app) is None
-    assert fake_run == []
+    app.test_client().get("/healthz")
+
+    assert fake_run.threads == []
