@@ -100,7 +100,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     consent.init_app(app)
     security.init_app(app)
-    outbox_dev_worker.init_app(app)  # `flask run` in debug only: sends the outbox
+    outbox_dev_worker.init_app(app)  # debug server only: a thread sends the outbox
 
 
 def register_blueprints(app: Flask) -> None:
