@@ -327,3 +327,13 @@ def test_a_body_line_longer_than_smtp_allows_is_sent_quoted_printable(app, db, s
     decoded = message_from_bytes(raw, policy=policy.default)
     assert decoded.get_body(("html",)).get_content().strip() == paragraph.strip()
     assert "Bonjour Camille" in decoded.get_body(("plain",)).get_content()
+
+
+def test_a_message_queued_for_later_waits_for_its_time(smtp, queue_note):
+    later = utcnow() + timedelta(hours=1)
+    queue_note(send_after=later)
+
+    assert worker.flush().handled == 0
+    with time_machine.travel(later + timedelta(seconds=1), tick=False):
+        assert worker.flush().sent == 1
+    assert len(smtp.messages) == 1
