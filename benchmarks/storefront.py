@@ -99,6 +99,7 @@ class Result:
     p99_ms: float
     errors: int
     non2xx: int
+    load: float  # the machine's 1-minute load average when the run ended
 
 
 def free_port() -> int:
@@ -374,6 +375,7 @@ def run_wrk(
         data["p99_us"] / 1000,
         data["errors"],
         data["non2xx"],
+        os.getloadavg()[0],
     )
 
 
@@ -483,14 +485,14 @@ def report(
     )
     header = (
         f"{'page':34} {'req/s':>9} {'ratio':>7} {'target':>7} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7}"
+        f"{'p99 ms':>8} {'errors':>7} {'load':>5}"
     )
     print(header)
     print("-" * len(header))
     print(
         f"{'hello-world':34} {baseline.rps:9.0f} {'100%':>7} {'':>7} "
         f"{baseline.p50_ms:8.2f} {baseline.p99_ms:8.2f} "
-        f"{baseline.errors + baseline.non2xx:7d}"
+        f"{baseline.errors + baseline.non2xx:7d} {baseline.load:5.1f}"
     )
     for result in results:
         ratio = result.rps / baseline.rps
@@ -499,11 +501,15 @@ def report(
         print(
             f"{result.name:34} {result.rps:9.0f} {ratio:7.1%} {target:7.0%} "
             f"{result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-            f"{result.errors + result.non2xx:7d}  {mark}"
+            f"{result.errors + result.non2xx:7d} {result.load:5.1f}  {mark}"
         )
     print(
-        f"reading + verifying cart and consent cookies: {cookie_us:.1f} µs per "
-        f"request (target < 60 µs)"
+        f"reading + verifying cart and consent cookies: {cookie_us:.1f} µs of CPU "
+        f"per request (target < 60 µs)"
+    )
+    print(
+        f"load: the machine's 1-minute load average after each run, on "
+        f"{os.cpu_count()} CPUs (wrk, gunicorn and anything else share them)"
     )
 
 
