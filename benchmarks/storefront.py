@@ -238,16 +238,18 @@ def visitor_cookies(workdir: Path, secret: str, audience: bool) -> str:
             for header in response.headers.getlist("Set-Cookie")
         )
         cookies = {name: value for name, value in pairs if value}  # not deletions
-    # One visit, as a browser would make it, completes the session (Flask-Login
+    # A few visits, as a browser makes them, complete the session (Flask-Login
     # and others add to it), so the measured requests do not rewrite it.
-    header = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    visit = app.test_client().get("/products", headers={"Cookie": header})
-    for set_cookie in visit.headers.getlist("Set-Cookie"):
-        name, value = set_cookie.split(";", 1)[0].split("=", 1)
-        if value:
-            cookies[name] = value
-        else:  # a deletion
-            cookies.pop(name, None)
+    client = app.test_client(use_cookies=False)
+    for path in ("/products", "/", "/products"):
+        header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        visit = client.get(path, headers={"Cookie": header})
+        for set_cookie in visit.headers.getlist("Set-Cookie"):
+            name, value = set_cookie.split(";", 1)[0].split("=", 1)
+            if value:
+                cookies[name] = value
+            else:  # a deletion
+                cookies.pop(name, None)
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
