@@ -49,7 +49,8 @@ def due_filter(now: datetime) -> ColumnElement[bool]:
 
 
 def priority_order() -> tuple:
-    # Order mail first: a confirmation never waits behind a whole campaign.
+    """Order mail first, then oldest due: a confirmation never waits behind a whole
+    campaign."""
     return (case((M.purpose == "order", 0), else_=1), M.next_attempt_at, M.id)
 
 

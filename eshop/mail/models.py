@@ -18,6 +18,8 @@ RETENTION_RULE = "outbox_sent"
 
 
 class OutboxStatus:
+    """The life of an outbox row."""
+
     QUEUED = "queued"  # waiting for its send time (first try or a retry)
     SENDING = "sending"  # claimed by a worker
     SENT = "sent"  # accepted by the SMTP server (or written as .eml)
@@ -28,6 +30,8 @@ class OutboxStatus:
 
 
 class OutboxMessage(db.Model):
+    """One email to send, with its delivery state."""
+
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_message_due", "status", "next_attempt_at"),

@@ -154,6 +154,7 @@ def insert_ignoring_duplicates(values: dict) -> Insert:
 
 
 def find_by_dedupe_key(dedupe_key: str) -> OutboxMessage | None:
+    """The message already queued under this key, if any."""
     return db.session.execute(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
     ).scalar_one_or_none()
@@ -217,6 +218,7 @@ class MessagePage:
 
     @property
     def pages(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
         return max(1, -(-self.total // self.per_page))
 
 

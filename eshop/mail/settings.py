@@ -29,4 +29,5 @@ def setting(name: str) -> float:
 
 
 def int_setting(name: str) -> int:
+    """An outbox setting that counts things (attempts, messages, seconds)."""
     return int(setting(name))

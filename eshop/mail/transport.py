@@ -115,6 +115,8 @@ def build_message(outgoing: Outgoing) -> Message:
 
 
 class Transport(Protocol):
+    """Where the worker hands messages over: opened once per batch."""
+
     def __enter__(self) -> Self: ...
 
     def __exit__(

@@ -86,6 +86,7 @@ def classify(error: Exception) -> Failure:
 
 
 def describe(error: BaseException) -> str:
+    """An error as the admin reads it in the outbox listing."""
     return f"{type(error).__name__}: {error}"
 
 
