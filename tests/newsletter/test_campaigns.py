@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from eshop.clock import utcnow
 from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
-from eshop.newsletter import services
+from eshop.newsletter import campaigns, services
 from eshop.newsletter.models import (
     CampaignDelivery,
     CampaignStatus,
@@ -178,7 +178,7 @@ def test_a_crashed_send_resumes_without_sending_anyone_twice(db):
 def test_a_crash_inside_a_batch_leaves_nothing_half_saved(db, monkeypatch):
     add_subscribers(5)
     campaign = services.create_campaign("Lettre", "Bonjour")
-    real_enqueue_many = services.enqueue_many
+    real_enqueue_many = campaigns.enqueue_many
     calls = []
 
     def failing_enqueue_many(mails, *, purpose):
@@ -188,11 +188,11 @@ def test_a_crash_inside_a_batch_leaves_nothing_half_saved(db, monkeypatch):
             raise Crash  # after the outbox insert, before the deliveries and commit
         return queued
 
-    monkeypatch.setattr(services, "enqueue_many", failing_enqueue_many)
+    monkeypatch.setattr(campaigns, "enqueue_many", failing_enqueue_many)
     with pytest.raises(Crash):
         services.enqueue_campaign(campaign.id, batch_size=3)
     _db.session.rollback()
-    monkeypatch.setattr(services, "enqueue_many", real_enqueue_many)
+    monkeypatch.setattr(campaigns, "enqueue_many", real_enqueue_many)
 
     assert campaign_mail_count() == 3  # the first batch committed, the second not
     assert services.enqueue_campaign(campaign.id, batch_size=3) == 2

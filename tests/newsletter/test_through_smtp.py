@@ -6,6 +6,7 @@ from __future__ import annotations
 from email.header import decode_header, make_header
 from email.message import Message
 
+from eshop.mail.models import OutboxMessage
 from eshop.mail.worker import flush
 from eshop.newsletter import services
 from eshop.newsletter.models import SubscriberStatus
@@ -93,8 +94,8 @@ def test_leaving_stops_a_campaign_already_queued(app, client, db, smtp):
     services.enqueue_campaign(campaign.id)
 
     letter = db.session.execute(
-        db.select(services.OutboxMessage).where(
-            services.OutboxMessage.dedupe_key == f"newsletter:{campaign.id}:1"
+        db.select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == f"newsletter:{campaign.id}:1"
         )
     ).scalar_one()
     url = link_in(letter.text_body, "unsubscribe")
