@@ -293,14 +293,17 @@ def cpu_per_request(
     runs = [("hello-world", hello, ["/"])]
     runs += [(name, shop, paths) for name, paths in scenarios]
     for name, app, paths in runs:
-        client = app.test_client()
+        client = app.test_client(use_cookies=False)
         sample = (paths[:400] * 400)[:400]
         for path in sample:
             client.get(path, headers=headers)
-        start = time.process_time()
-        for path in sample:
-            client.get(path, headers=headers)
-        figures[name] = (time.process_time() - start) / len(sample) * 1000
+        rounds = []
+        for _ in range(3):  # the best of three: the least disturbed by other load
+            start = time.process_time()
+            for path in sample:
+                client.get(path, headers=headers)
+            rounds.append((time.process_time() - start) / len(sample) * 1000)
+        figures[name] = min(rounds)
     return figures
 
 

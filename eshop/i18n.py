@@ -12,8 +12,10 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Domain, get_domain, get_locale
+from wtforms.i18n import messages_path as wtforms_messages_path
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -64,15 +66,23 @@ def keep_explicit_language(endpoint: str, values: dict[str, Any]) -> None:
 def share_translations(app: Flask) -> None:
     """Keep the merged catalogues in memory for the app's life.
 
-    Flask-Babel 4 hands every request a new Domain, whose cache starts empty, so
-    each request would read and merge every domain's .mo file from disk again.
+    Flask-Babel 4 hands every request a new Domain, whose cache starts empty, and
+    Flask-WTF loads WTForms' catalogue per request, so each request would read
+    every .mo file from disk again.
     """
     domain = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    wtforms_catalogues: dict[str, Translations] = {}
 
     @app.before_request
     def _use_shared_translations() -> None:
         get_domain()  # creates Flask-Babel's per-request context
         g._flask_babel.babel_domain = domain
+        locale = str(get_locale())
+        if locale not in wtforms_catalogues:
+            wtforms_catalogues[locale] = Translations.load(
+                wtforms_messages_path(), [locale], domain="wtforms"
+            )
+        request.wtforms_translations = wtforms_catalogues[locale]  # Flask-WTF's
 
 
 def init_app(app: Flask) -> None:
