@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from math import ceil
 from typing import TypeVar
 
-from sqlalchemy import func, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import joinedload
 
 from eshop.extensions import db
 
@@ -192,11 +192,50 @@ def category_by_slug(slug: str) -> CategoryInfo:
     return _category(category)
 
 
+CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.category_id,
+    Product.name_fr,
+    Product.name_en,
+    Product.price_cents,
+    Product.vat_rate_bp,
+    Product.stock,
+    Product.active,
+    Product.featured,
+    Product.sponsored,
+)
+
+
+def _cards(statement: Select) -> list[ProductCard]:
+    """Tiles for the rows of ``statement`` (a select of CARD_COLUMNS), with each
+    product's first image: two plain queries, no ORM objects (lists are hot)."""
+    rows = db.session.execute(statement).all()
+    ids = [row.id for row in rows]
+    first_images: dict[int, ImageInfo] = {}
+    if ids:
+        images = db.session.execute(
+            select(
+                ProductImage.product_id,
+                ProductImage.filename,
+                ProductImage.alt_fr,
+                ProductImage.alt_en,
+            )
+            .where(ProductImage.product_id.in_(ids))
+            .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+        )
+        for product_id, filename, alt_fr, alt_en in images:
+            first_images.setdefault(product_id, ImageInfo(filename, alt_fr, alt_en))
+    return [ProductCard(*row, image=first_images.get(row.id)) for row in rows]
+
+
 def _cards_by_ids(ids: list[int]) -> list[ProductCard]:
-    rows = db.session.execute(
-        select(Product).where(Product.id.in_(ids)).options(selectinload(Product.images))
-    ).scalars()
-    by_id = {product.id: _card(product) for product in rows}
+    if not ids:
+        return []
+    by_id = {
+        card.id: card
+        for card in _cards(select(*CARD_COLUMNS).where(Product.id.in_(ids)))
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -254,15 +293,13 @@ def list_products(
         )
         cards = []
         if offset < total:
-            rows = db.session.execute(
-                select(Product)
+            cards = _cards(
+                select(*CARD_COLUMNS)
                 .where(*where)
                 .order_by(*_order_by(sort or DEFAULT_SORT, locale))
                 .limit(PER_PAGE)
                 .offset(offset)
-                .options(selectinload(Product.images))
-            ).scalars()
-            cards = [_card(product) for product in rows]
+            )
     result = ProductPage(tuple(cards), total, page)
     if page > result.pages:
         raise PageOutOfRange(page)
@@ -271,14 +308,12 @@ def list_products(
 
 def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
     """Featured products on sale, in stock first, for the home page."""
-    rows = db.session.execute(
-        select(Product)
+    return _cards(
+        select(*CARD_COLUMNS)
         .where(ON_SALE, Product.featured)
         .order_by((Product.stock > 0).desc(), Product.id)
         .limit(limit)
-        .options(selectinload(Product.images))
-    ).scalars()
-    return [_card(product) for product in rows]
+    )
 
 
 def product_by_slug(slug: str) -> ProductDetail | None:
@@ -312,12 +347,8 @@ def sponsored_cards() -> list[ProductCard]:
     """
 
     def build() -> list[ProductCard]:
-        rows = db.session.execute(
-            select(Product)
-            .where(ON_SALE, Product.sponsored)
-            .order_by(Product.id)
-            .options(selectinload(Product.images))
-        ).scalars()
-        return [_card(product) for product in rows]
+        return _cards(
+            select(*CARD_COLUMNS).where(ON_SALE, Product.sponsored).order_by(Product.id)
+        )
 
     return list(_cached(("sponsored",), build))

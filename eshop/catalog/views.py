@@ -89,6 +89,24 @@ def catalog_vat_rate(basis_points: int) -> str:
     return f"{number}\u202f%" if locale == "fr" else f"{number}%"
 
 
+_TILE_LABELS: dict[str, dict[str, str]] = {}
+
+
+@bp.app_template_global("catalog_labels")
+def catalog_labels() -> dict[str, str]:
+    """The words every product tile repeats, translated once per language (gettext
+    through Flask-Babel costs more than the rest of a tile)."""
+    locale = current_language()
+    labels = _TILE_LABELS.get(locale)
+    if labels is None:
+        labels = _TILE_LABELS[locale] = {
+            "in_stock": _("In stock"),
+            "out_of_stock": _("Out of stock"),
+            "only_left": _("Only %(count)s left"),
+        }
+    return labels
+
+
 @bp.app_template_global("catalog_header_nav")
 def catalog_header_nav() -> Markup:
     """The header's categories and search box, cached per language."""
