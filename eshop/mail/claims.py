@@ -120,12 +120,12 @@ def claim_batch(size: int, token: str) -> list[Outgoing]:
     return [Outgoing(**row._asdict()) for row in rows]
 
 
-# Built once: the worker runs it before every message, so it must cost little.
+# Built once: the worker runs it before every few messages, so it must cost little.
 TABLE = M.__table__
 CONFIRM = (
     update(TABLE)
     .where(
-        TABLE.c.id == bindparam("message_id"),
+        TABLE.c.id.in_(bindparam("message_ids", expanding=True)),
         TABLE.c.claim_token == bindparam("token"),
         TABLE.c.status == OutboxStatus.SENDING,
     )
@@ -135,20 +135,22 @@ CONFIRM = (
         attempts=TABLE.c.attempts + 1,
         last_error=None,
     )
+    .returning(TABLE.c.id)
 )
 
 
-def confirm(message_id: int, token: str) -> bool:
-    """Mark a still-claimed row sent, in the transaction the worker commits once
-    the SMTP server accepted it; False when the row is no longer ours (cancelled or
-    taken over), and it must not be sent.
+def confirm(message_ids: Sequence[int], token: str) -> set[int]:
+    """Mark still-claimed rows sent, in the transaction the worker commits once
+    the SMTP server accepted them; returns the ids still ours (the others were
+    cancelled or taken over, and must not be sent).
 
-    Until that commit the row stays locked (PostgreSQL) or the database write-locked
-    (SQLite), so an unsubscribe waits for the message being handed over rather than
-    racing it; the worker commits every few messages or fraction of a second.
+    The worker confirms a few messages at a time, right before handing them over.
+    Until the commit those rows stay locked (PostgreSQL) or the database
+    write-locked (SQLite), so an unsubscribe waits for the messages being handed
+    over rather than racing them; the worker commits every fraction of a second.
     """
-    parameters = {"message_id": message_id, "token": token, "now": utcnow()}
-    return db.session.execute(CONFIRM, parameters).rowcount == 1
+    parameters = {"message_ids": list(message_ids), "token": token, "now": utcnow()}
+    return set(db.session.execute(CONFIRM, parameters).scalars())
 
 
 def record_failure(

@@ -163,7 +163,8 @@ def test_after_the_last_attempt_a_message_is_failed_with_its_error(app, db, queu
 
 
 class RejectingHandler(_CollectingHandler):
-    """Refuses some recipients: "bounce…" for good (550), "busy…" for now (451)."""
+    """Refuses some recipients: "bounce…" for good (550), "busy…" for now (451);
+    a message to "shutdown…" gets the server closing the channel (421)."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
         if address.startswith("bounce"):
@@ -172,6 +173,11 @@ class RejectingHandler(_CollectingHandler):
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        if any(address.startswith("shutdown") for address in envelope.rcpt_tos):
+            return "421 4.3.2 Service shutting down"
+        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture
@@ -337,3 +343,17 @@ def test_a_message_queued_for_later_waits_for_its_time(smtp, queue_note):
     with time_machine.travel(later + timedelta(seconds=1), tick=False):
         assert worker.flush().sent == 1
     assert len(smtp.messages) == 1
+
+
+def test_a_server_closing_mid_batch_leaves_the_rest_queued(db, picky_smtp, queue_note):
+    first = queue_note(to="first@example.com")
+    rest = [queue_note(to=f"{name}@example.com") for name in ("shutdown", "c", "d")]
+
+    report = worker.flush()
+
+    assert (report.sent, report.retried) == (1, 3)
+    assert row(first.id).status == OutboxStatus.SENT
+    for message in rest:
+        assert row(message.id).status == OutboxStatus.QUEUED
+        assert row(message.id).attempts == 1
+    assert [m["To"] for m in picky_smtp.messages] == ["first@example.com"]
