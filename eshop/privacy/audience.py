@@ -84,23 +84,17 @@ class AudienceBuffer:
             pending = self._take()
             if not pending:
                 return 0
+            rows = [event.__dict__ for event in pending]
+            insert = AudienceEvent.__table__.insert()
             with self.app.app_context():
                 try:
-                    for start in range(0, len(pending), BATCH_SIZE):
-                        db.session.execute(
-                            db.insert(AudienceEvent),
-                            [
-                                event.__dict__
-                                for event in pending[start : start + BATCH_SIZE]
-                            ],
-                        )
-                    db.session.commit()
+                    # Core executemany, one transaction: no ORM work per event
+                    with db.engine.begin() as connection:
+                        for start in range(0, len(rows), BATCH_SIZE):
+                            connection.execute(insert, rows[start : start + BATCH_SIZE])
                 except Exception:
-                    db.session.rollback()
                     log.exception("could not write %d audience events", len(pending))
                     return 0
-                finally:
-                    db.session.remove()
             return len(pending)
 
     def _ensure_thread(self) -> None:
