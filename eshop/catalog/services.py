@@ -12,7 +12,6 @@ from math import ceil
 from typing import TypeVar
 
 from sqlalchemy import Select, func, select, true
-from sqlalchemy.orm import joinedload
 
 from eshop.extensions import db
 
@@ -129,27 +128,6 @@ class ProductPage:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
-
-
-def _image(image: ProductImage) -> ImageInfo:
-    return ImageInfo(image.filename, image.alt_fr, image.alt_en)
-
-
-def _card(product: Product) -> ProductCard:
-    return ProductCard(
-        id=product.id,
-        slug=product.slug,
-        category_id=product.category_id,
-        name_fr=product.name_fr,
-        name_en=product.name_en,
-        price_cents=product.price_cents,
-        vat_rate_bp=product.vat_rate_bp,
-        stock=product.stock,
-        active=product.active,
-        featured=product.featured,
-        sponsored=product.sponsored,
-        image=_image(product.images[0]) if product.images else None,
-    )
 
 
 def _category(category: Category, product_count: int = 0) -> CategoryInfo:
@@ -318,24 +296,30 @@ def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
 
 def product_by_slug(slug: str) -> ProductDetail | None:
     """The active product called ``slug`` with its images and category, or None."""
-    product = (
-        db.session.execute(
-            select(Product)
-            .where(Product.slug == slug, Product.active)
-            .options(joinedload(Product.images), joinedload(Product.category))
+    row = db.session.execute(
+        select(*CARD_COLUMNS, Product.description_fr, Product.description_en).where(
+            Product.slug == slug, ON_SALE
         )
-        .unique()
-        .scalar_one_or_none()
-    )
-    if product is None:
+    ).first()
+    if row is None:
         return None
-    card = _card(product)
+    images = tuple(
+        ImageInfo(filename, alt_fr, alt_en)
+        for filename, alt_fr, alt_en in db.session.execute(
+            select(ProductImage.filename, ProductImage.alt_fr, ProductImage.alt_en)
+            .where(ProductImage.product_id == row.id)
+            .order_by(ProductImage.position, ProductImage.id)
+        )
+    )
+    category = next(c for c in categories() if c.id == row.category_id)
+    *card_values, description_fr, description_en = row
     return ProductDetail(
-        **{field: getattr(card, field) for field in card.__dataclass_fields__},
-        description_fr=product.description_fr,
-        description_en=product.description_en,
-        images=tuple(_image(image) for image in product.images),
-        category=_category(product.category),
+        *card_values,
+        image=images[0] if images else None,
+        description_fr=description_fr,
+        description_en=description_en,
+        images=images,
+        category=category,
     )
 
 
