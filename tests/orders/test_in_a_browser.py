@@ -40,7 +40,7 @@ def test_a_guest_checks_out_without_javascript(
 
     page.get_by_role("link", name="Commander").click()
     form = page.locator("form.checkout__form")
-    form.get_by_label("E-mail", exact=True).fill("claire@example.org")
+    form.get_by_label("Adresse e-mail", exact=True).fill("claire@example.org")
     form.get_by_label("Nom complet", exact=True).fill("Claire Martin")
     form.get_by_label("Numéro et rue", exact=True).fill("3 rue des Lilas")
     form.get_by_label("Code postal", exact=True).fill("84000")
