@@ -20,7 +20,7 @@ translations: $(VENV)/.installed
 	$(FLASK) translations compile
 
 run: $(VENV)/.installed translations
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) outbox flush
 	$(FLASK) run --host $(HOST) --port $(PORT)

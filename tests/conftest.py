@@ -87,7 +87,7 @@ def migrated_database(
 
     app = create_app(make_config(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         _db.engine.dispose()
     return database_url
 

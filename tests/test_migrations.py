@@ -22,3 +22,13 @@ def test_migrations_build_exactly_the_models(db):
         )
         differences = compare_metadata(context, _db.metadata)
     assert differences == []
+
+
+def test_the_migrations_have_a_single_head(app):
+    """Parallel branches must be merged, or ``flask db upgrade`` refuses to run."""
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, heads
