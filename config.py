@@ -77,7 +77,17 @@ class Config:
     SHIPPING_COUNTRIES = ("FR", "BE", "LU", "MC", "CH", "DE", "ES", "IT", "NL")
     CHECKOUT_TOKEN_MAX_AGE_SECONDS = 2 * 3600  # a checkout form older than this expires
     ORDERS_EXPIRE_DAYS = 10  # unpaid bank transfers are cancelled after this
-    ADMIN_IDLE_TIMEOUT_MINUTES = 30
+
+    # Back office
+    ADMIN_IDLE_TIMEOUT_MINUTES = 30  # the owner logs in again after this idle time
+    STOCK_ALERT_THRESHOLD = 5  # the dashboard lists products at or below this stock
+    ADMIN_QUEUE_TIME_BUDGET_SECONDS = 5.0  # a campaign is queued in slices this long
+
+    # Privacy (retention rules read by the purge, the privacy page and the export)
+    ORDER_RETENTION_YEARS = 10  # accounting: orders' personal fields then anonymised
+    PRIVACY_LINK_MAX_AGE_HOURS = 24  # a data-subject access link's lifetime
+    AUDIENCE_FLUSH_SECONDS = 5.0  # audience events are written in batches this often
+    INSTAGRAM_ACCOUNT = "lavande.provence"  # shown once sharing is accepted
 
 
 class DevelopmentConfig(Config):
@@ -132,6 +142,9 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "SHOP_BIC": str,
     "FREE_SHIPPING_THRESHOLD_CENTS": int,
     "ORDERS_EXPIRE_DAYS": int,
+    "ORDER_RETENTION_YEARS": int,
+    "STOCK_ALERT_THRESHOLD": int,
+    "INSTAGRAM_ACCOUNT": str,
 }
 
 
