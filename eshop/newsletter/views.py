@@ -12,6 +12,7 @@ from eshop.extensions import csrf, db, limiter
 from eshop.i18n import current_language
 
 from . import services
+from .footer import footer_html
 from .forms import SubscribeForm
 from .models import SubscriptionSource
 
@@ -29,6 +30,7 @@ def footer_form() -> SubscribeForm:
 def newsletter_template_helpers() -> dict[str, Any]:
     return {
         "newsletter_footer_form": footer_form,
+        "newsletter_footer": footer_html,
         "newsletter_consent_wording": services.CONSENT_WORDING,
     }
 
