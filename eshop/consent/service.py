@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData, Signer, URLSafeSerializer
 
 from eshop.clock import utcnow
 
@@ -54,9 +54,44 @@ def _spec(name: str) -> CookieSpec:
     return spec
 
 
+SERIALIZERS_KEY = "lavande.consent.serializers"
+
+
+class _KeptSigner(Signer):
+    """A signer that derives each key once (itsdangerous derives it per use)."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        derived = self.__dict__.setdefault("_derived", {})
+        if secret_key not in derived:
+            derived[secret_key] = super().derive_key(secret_key)
+        return derived[secret_key]
+
+
+class _KeptSerializer(URLSafeSerializer):
+    """A serializer that keeps its signer instead of building one per call."""
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        if salt is not None and salt != self.salt:
+            return super().make_signer(salt)
+        signer = self.__dict__.get("_signer")
+        if signer is None:
+            signer = self.__dict__["_signer"] = super().make_signer(salt)
+        return signer
+
+
 def _serializer(name: str) -> URLSafeSerializer:
-    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
-    return URLSafeSerializer(keys, salt=f"lavande.cookie.{name}")
+    """The cookie's signer, built once per (cookie, key set) and kept on the app:
+    rotating SECRET_KEY or its fallbacks simply builds a new one."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    keys = (*app.config.get("SECRET_KEY_FALLBACKS", ()), app.secret_key)
+    serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
+    serializer = serializers.get((name, keys))
+    if serializer is None:
+        serializer = _KeptSerializer(
+            list(keys), salt=f"lavande.cookie.{name}", signer=_KeptSigner
+        )
+        serializers[(name, keys)] = serializer
+    return serializer
 
 
 # --- reading ---------------------------------------------------------------------
