@@ -64,3 +64,18 @@ def test_a_shared_message_is_translated_the_same_everywhere():
                 )
             seen.setdefault(message.id, (domain, message.string))
     assert conflicts == []
+
+
+def test_templates_follow_a_forced_locale_within_a_request(app):
+    """Templates look the catalogue up once per request, yet force_locale (a mail
+    rendered in its reader's language) still switches it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/?lang=fr"):
+        app.preprocess_request()
+        french = render_template_string("{{ _('Subscribe') }}")
+        with force_locale("en"):
+            english = render_template_string("{{ _('Subscribe') }}")
+        again = render_template_string("{{ _('Subscribe') }}")
+    assert (french, english, again) == ("S’abonner", "Subscribe", "S’abonner")
