@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -50,23 +52,14 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-# --- products -----------------------------------------------------------------------
-
-
-@bp.get("/products")
-def products() -> ResponseReturnValue:
-    """The product list: search by name or address name, 25 per page."""
+def searched_page(model: Any, *order_by: Any) -> tuple[Any, str]:
+    """One page of products or categories whose names or slug contain ``?q=``."""
     term = search_term()
-    query = db.select(Product).order_by(Product.name_fr, Product.id)
+    query = db.select(model).order_by(*order_by)
     if term:
         pattern = like_pattern(term)
-        query = query.where(
-            or_(
-                Product.name_fr.ilike(pattern, escape="\\"),
-                Product.name_en.ilike(pattern, escape="\\"),
-                Product.slug.ilike(pattern, escape="\\"),
-            )
-        )
+        columns = (model.name_fr, model.name_en, model.slug)
+        query = query.where(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
     page = db.paginate(
         query,
         page=page_number(),
@@ -74,6 +67,16 @@ def products() -> ResponseReturnValue:
         max_per_page=PER_PAGE,
         error_out=False,
     )
+    return page, term
+
+
+# --- products -----------------------------------------------------------------------
+
+
+@bp.get("/products")
+def products() -> ResponseReturnValue:
+    """The product list: search by name or address name, 25 per page."""
+    page, term = searched_page(Product, Product.name_fr, Product.id)
     return render_template(
         "admin/catalog/products.html",
         page=page,
@@ -229,24 +232,7 @@ def delete_product(product_id: int) -> ResponseReturnValue:
 @bp.get("/categories")
 def categories() -> ResponseReturnValue:
     """The category list with the number of products in each."""
-    term = search_term()
-    query = db.select(Category).order_by(Category.position, Category.name_fr)
-    if term:
-        pattern = like_pattern(term)
-        query = query.where(
-            or_(
-                Category.name_fr.ilike(pattern, escape="\\"),
-                Category.name_en.ilike(pattern, escape="\\"),
-                Category.slug.ilike(pattern, escape="\\"),
-            )
-        )
-    page = db.paginate(
-        query,
-        page=page_number(),
-        per_page=PER_PAGE,
-        max_per_page=PER_PAGE,
-        error_out=False,
-    )
+    page, term = searched_page(Category, Category.position, Category.name_fr)
     return render_template("admin/catalog/categories.html", page=page, term=term)
 
 
