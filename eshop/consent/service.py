@@ -192,9 +192,14 @@ def stored_state() -> ConsentState:
     envelope = _read_envelope("consent")
     if envelope is None:
         return UNDECIDED
-    return state_from_payload(
-        envelope[0], policy_version=policy_version(), now=utcnow()
-    )
+    memo = _memo()
+    kept = memo.get("stored")  # parsed once per request and envelope
+    if kept is None or kept[0] is not envelope:
+        state = state_from_payload(
+            envelope[0], policy_version=policy_version(), now=utcnow()
+        )
+        kept = memo["stored"] = (envelope, state)
+    return kept[1]
 
 
 def sends_gpc() -> bool:
