@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .banner import banner_html
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .forms import current_path
 from .guard import ConsentGuard, CookieViolation
@@ -74,5 +75,6 @@ def init_app(app: Flask) -> None:
         consent_allows=allows,
         consent_state=current_state,
         consent_banner=banner_kind,
+        consent_banner_html=banner_html,
         consent_here=current_path,  # where the banner and embeds come back to
     )
