@@ -22,6 +22,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,6 +42,7 @@ IMAGE_MAX_AGE = 365 * 24 * 3600  # file names are unique per upload: never chang
 MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+TOKEN_PLACEHOLDER = "\x00lavande-csrf-token\x00"  # cannot occur in rendered HTML
 
 
 def language_key() -> tuple[str, str | None]:
@@ -224,7 +226,17 @@ def product_detail(slug: str) -> ResponseReturnValue:
     if product is None:
         abort(404)
     g.viewed_product = product
-    return render_template("catalog/product.html", product=product)
+    main = fragment_cache().get_or_build(
+        ("product-main", *language_key(), slug),
+        lambda: render_template(
+            "catalog/_product_main.html",
+            product=product,
+            add_to_cart_token=TOKEN_PLACEHOLDER,
+        ),
+    )
+    # The token is URL-safe (letters, digits, "-_."): nothing to escape.
+    main = Markup(main.replace(TOKEN_PLACEHOLDER, generate_csrf(), 1))
+    return render_template("catalog/product.html", product=product, main=main)
 
 
 @bp.get("/media/products/<filename>")

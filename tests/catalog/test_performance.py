@@ -116,3 +116,34 @@ def test_with_a_stamp_interval_own_changes_show_at_once_and_others_soon(
     _db.session.rollback()  # as at the end of a request: no old snapshot kept
     time.sleep(0.35)
     assert "15,00" in client.get("/products/bougie").get_data(as_text=True)
+
+
+def test_a_kept_product_page_gives_each_visitor_their_own_form_token(app, make_product):
+    """The product page is kept per language, but its add-to-cart form carries the
+    visitor's own CSRF token (the test app context shares one between clients), and
+    the form still adds to the cart."""
+    import re
+
+    make_product(slug="bougie", price_cents=2200, stock=8)
+    token = re.compile(
+        r'class="add-to-cart".*?name="csrf_token" value="([^"]+)"', re.DOTALL
+    )
+    first, second = app.test_client(), app.test_client()
+    first_page = first.get("/products/bougie").get_data(as_text=True)
+    second_page = second.get("/products/bougie?lang=en").get_data(as_text=True)
+    first_token = token.search(first_page).group(1)
+    footer_token = re.search(
+        r'name="footer-csrf_token" type="hidden" value="([^"]+)"', first_page
+    ).group(1)
+    assert first_token == footer_token  # the visitor's own, as the rest of the page
+    assert token.search(second_page)
+    assert "\x00" not in first_page + second_page
+    assert "Ajouter au panier" in first_page, first_page[
+        first_page.index("add-to-cart") :
+    ][:900]
+    product_id = re.search(r'name="product_id" value="(\d+)"', first_page).group(1)
+    added = first.post(
+        "/cart/add",
+        data={"csrf_token": first_token, "product_id": product_id, "quantity": "1"},
+    )
+    assert added.status_code in (302, 303)
