@@ -28,7 +28,7 @@ from .models import Category, Product, ProductImage
 
 T = TypeVar("T")
 EXTENSION_KEY = "lavande.catalog_cache"
-DEFAULT_MAX_ENTRIES = 4096
+DEFAULT_MAX_ENTRIES = 8192  # a product's snapshot and page for thousands of products
 STAMP_KEY = "lavande.catalog.stamp"
 DEFAULT_STAMP_SECONDS = 1.0
 CATALOGUE_MODELS = (Product, Category, ProductImage)

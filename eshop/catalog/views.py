@@ -17,6 +17,7 @@ from flask import (
     abort,
     g,
     render_template,
+    render_template_string,
     request,
     send_from_directory,
 )
@@ -42,6 +43,10 @@ IMAGE_MAX_AGE = 365 * 24 * 3600  # file names are unique per upload: never chang
 MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+TILE_TEMPLATE = (
+    '{% import "catalog/_macros.html" as m with context %}'
+    "{{ m.product_tile(product, lang) }}"
+)
 TOKEN_PLACEHOLDER = "\x00lavande-csrf-token\x00"  # cannot occur in rendered HTML
 
 
@@ -107,6 +112,17 @@ def catalog_labels() -> dict[str, str]:
             "only_left": _("Only %(count)s left"),
         }
     return labels
+
+
+@bp.app_template_global("catalog_tile")
+def catalog_tile(card: services.ProductCard) -> Markup:
+    """A product tile (the sponsored block's), rendered once per language."""
+    return fragment_cache().get_or_build(
+        ("tile", *language_key(), card.id),
+        lambda: Markup(
+            render_template_string(TILE_TEMPLATE, product=card, lang=current_language())
+        ),
+    )
 
 
 @bp.app_template_global("catalog_header_nav")
