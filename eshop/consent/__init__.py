@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .banner import banner_html
+from .banner import banner_html, embed_placeholder
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .forms import current_path
 from .guard import ConsentGuard, CookieViolation
@@ -76,5 +76,6 @@ def init_app(app: Flask) -> None:
         consent_state=current_state,
         consent_banner=banner_kind,
         consent_banner_html=banner_html,
+        consent_embed_placeholder=embed_placeholder,
         consent_here=current_path,  # where the banner and embeds come back to
     )

@@ -37,3 +37,19 @@ def test_the_kept_banner_follows_language_and_kind(app):
     gpc = banner_of(client, "/?lang=en", **{"Sec-GPC": "1"})
     assert "Your privacy signal is respected" in gpc
     assert "lang=en" in gpc  # its links keep the explicit language
+
+
+def test_a_kept_embed_placeholder_comes_back_to_its_page(app):
+    from flask import render_template_string
+
+    source = (
+        '{% from "consent/_embed.html" import consent_embed %}'
+        "{% call consent_embed('Facebook') %}<b>real</b>{% endcall %}"
+    )
+    for path in ("/products/a?lang=en", "/products/b?lang=en"):
+        with app.test_request_context(path):
+            app.preprocess_request()
+            html = render_template_string(source)
+        assert "<b>real</b>" not in html and "\x00" not in html
+        assert f'name="next" value="{path}"' in html
+        assert "Enable Facebook (accept sharing cookies)" in html
