@@ -105,6 +105,7 @@ class TestingConfig(Config):
     PUBLIC_BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    AUDIENCE_FLUSH_SECONDS = 0.0  # no writer thread: tests flush the buffer by hand
 
 
 class ProductionConfig(Config):
