@@ -7,7 +7,11 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Response
 from itsdangerous import BadSignature
 
+from eshop.signing import FastURLSafeTimedSerializer
+
 from . import service
+
+SERIALIZERS_KEY = "lavande.session.serializers"
 
 
 class ConsentSessionInterface(SecureCookieSessionInterface):
@@ -16,6 +20,27 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
 
     The session never becomes permanent: it lives for the browser session only.
     """
+
+    def get_signing_serializer(self, app: Flask) -> FastURLSafeTimedSerializer | None:
+        """Flask's serializer (same salt, key derivation and digest, so sessions
+        signed before stay valid), signing through C and built once per key set
+        instead of once per request."""
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
+        serializer = serializers.get(keys)
+        if serializer is None:
+            serializer = serializers[keys] = FastURLSafeTimedSerializer(
+                list(keys),
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)

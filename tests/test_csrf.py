@@ -1,0 +1,40 @@
+"""The fast CSRF token is Flask-WTF's token, and Flask-WTF accepts it."""
+
+from __future__ import annotations
+
+from flask import Flask, g, session
+from flask_wtf.csrf import generate_csrf, validate_csrf
+
+from eshop.csrf import csrf_token
+
+
+def test_csrf_token_is_the_token_flask_wtf_makes(app: Flask) -> None:
+    with app.test_request_context("/"):
+        token = csrf_token()
+        raw = session["csrf_token"]
+        assert csrf_token() == token  # cached for the request, like generate_csrf
+        del g.csrf_token
+        assert generate_csrf() == token  # same raw value, key, salt and second
+        validate_csrf(token)
+        assert session["csrf_token"] == raw
+
+
+def test_generate_csrf_tokens_are_kept_by_csrf_token(app: Flask) -> None:
+    with app.test_request_context("/"):
+        token = generate_csrf()
+        assert csrf_token() == token
+
+
+def test_a_form_posted_with_csrf_token_passes_csrf_protect(app: Flask) -> None:
+    client = app.test_client()
+    with app.test_request_context("/"):
+        token = csrf_token()
+        cookie = dict(session)
+    with client.session_transaction() as client_session:
+        client_session.update(cookie)
+    refused = client.post("/consent/decide", data={"choice": "refuse"})
+    accepted = client.post(
+        "/consent/decide", data={"choice": "refuse", "csrf_token": token}
+    )
+    assert refused.status_code == 400
+    assert accepted.status_code == 303
