@@ -81,7 +81,7 @@ def check(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from eshop import consent, database, i18n, security
+    from eshop import consent, database, i18n, layout, security
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from eshop.mail import dev_worker as outbox_dev_worker
 
@@ -98,6 +98,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=";".join(i18n.translation_directories()),
     )
     i18n.init_app(app)
+    layout.init_app(app)
     consent.init_app(app)
     security.init_app(app)
     outbox_dev_worker.init_app(app)  # debug server only: a thread sends the outbox

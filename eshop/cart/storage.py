@@ -7,7 +7,7 @@ deleted in the same response.
 
 from __future__ import annotations
 
-from flask import after_this_request, flash, g
+from flask import after_this_request, flash, request
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 
@@ -16,19 +16,23 @@ from eshop import consent
 from .codec import EMPTY_CART, Cart, decode, encode
 
 COOKIE = "cart"
+# Kept on the request, not on ``g``: an app context (a test's) may outlive a request.
+CART_KEY = "lavande.cart"
+WRITTEN_KEY = "lavande.cart.written"
 UNREADABLE_NOTICE = _l("Your cart could not be read, so it was emptied. Sorry!")
 
 
 def load_cart() -> Cart:
     """The cart the browser sent; read once per request."""
-    if "cart" in g:
-        return g.cart
+    environ = request.environ
+    if CART_KEY in environ:
+        return environ[CART_KEY]
     raw = consent.read_cookie(COOKIE)
     cart = decode(raw) if raw is not None else EMPTY_CART
     if cart is None or consent.cookie_was_rejected(COOKIE):
         cart = EMPTY_CART
         _forget_unreadable_cookie()
-    g.cart = cart
+    environ[CART_KEY] = cart
     return cart
 
 
@@ -37,15 +41,15 @@ def _forget_unreadable_cookie() -> None:
 
     @after_this_request
     def delete_unless_rewritten(response: Response) -> Response:
-        if not g.get("cart_written"):
+        if not request.environ.get(WRITTEN_KEY):
             consent.delete_cookie(response, COOKIE)
         return response
 
 
 def save_cart(response: Response, cart: Cart) -> None:
     """Write the cart into the response (an empty cart deletes the cookie)."""
-    g.cart = cart
-    g.cart_written = True
+    request.environ[CART_KEY] = cart
+    request.environ[WRITTEN_KEY] = True
     if cart.is_empty:
         consent.delete_cookie(response, COOKIE)
     else:

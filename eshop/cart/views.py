@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from flask import (
     Blueprint,
     flash,
-    has_request_context,
     make_response,
     redirect,
     render_template,
@@ -16,8 +14,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from eshop.i18n import current_language
+from eshop.layout import provide_slot, render_kept
 from eshop.money import format_price
 
 from .codec import InvalidQuantity
@@ -35,12 +35,13 @@ from .storage import load_cart, save_cart
 bp = Blueprint("cart", __name__)
 
 
-@bp.app_context_processor
-def cart_in_header() -> dict[str, Any]:
-    """Give every page the number of items in the cart, for the header link."""
-    if not has_request_context():
-        return {}
-    return {"cart_item_count": load_cart().item_count}
+def header_link() -> Markup:
+    """The header's link to the cart, with the number of items in it."""
+    count = load_cart().item_count
+    return render_kept("cart/_header_link.html", count, {"count": count})
+
+
+bp.record_once(lambda state: provide_slot(state.app, "cart_link", header_link))
 
 
 @bp.app_template_filter("money")

@@ -15,20 +15,24 @@ from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     render_template,
     render_template_string,
     request,
     send_from_directory,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
+from eshop.layout import provide_slot, render_kept
 from eshop.money import format_price
 
 from . import cache, services
@@ -37,7 +41,13 @@ from .images import storage_folder
 from .search import MAX_QUERY_CHARS
 
 bp = Blueprint("catalog", __name__)
-bp.record_once(lambda state: cache.init_app(state.app))
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    cache.init_app(state.app)
+    provide_slot(state.app, "header_nav", catalog_header_nav)
+
 
 IMAGE_MAX_AGE = 365 * 24 * 3600  # file names are unique per upload: never changes
 MAX_PAGE = 100_000
@@ -47,7 +57,8 @@ TILE_TEMPLATE = (
     '{% import "catalog/_macros.html" as m with context %}'
     "{{ m.product_tile(product, lang) }}"
 )
-TOKEN_PLACEHOLDER = "\x00lavande-csrf-token\x00"  # cannot occur in rendered HTML
+TOKEN_PLACEHOLDER = "\x01lavande-csrf-token\x01"  # cannot occur in rendered HTML
+DESCRIPTION_CHARS = 155  # what search engines show of a meta description
 
 
 def language_key() -> tuple[str, str | None]:
@@ -125,7 +136,6 @@ def catalog_tile(card: services.ProductCard) -> Markup:
     )
 
 
-@bp.app_template_global("catalog_header_nav")
 def catalog_header_nav() -> Markup:
     """The header's categories and search box, cached per language."""
     current = (
@@ -165,7 +175,7 @@ def home() -> ResponseReturnValue:
             )
         ),
     )
-    return render_template("catalog/home.html", main=main)
+    return render_kept("catalog/home.html", main=main)
 
 
 @bp.get("/products")
@@ -228,7 +238,8 @@ def products() -> ResponseReturnValue:
     if query:
         g.search_query = query
         g.search_results_count = total
-    return render_template("catalog/products.html", main=main, title=title)
+    robots = "noindex, follow" if query else "index, follow"
+    return render_kept("catalog/products.html", main=main, title=title, robots=robots)
 
 
 @bp.get("/products/<slug>")
@@ -242,17 +253,28 @@ def product_detail(slug: str) -> ResponseReturnValue:
     if product is None:
         abort(404)
     g.viewed_product = product
-    main = fragment_cache().get_or_build(
-        ("product-main", *language_key(), slug),
-        lambda: render_template(
-            "catalog/_product_main.html",
-            product=product,
-            add_to_cart_token=TOKEN_PLACEHOLDER,
-        ),
+    main, description = fragment_cache().get_or_build(
+        ("product-main", *language_key(), slug), lambda: _product_main(product)
     )
     # The token is URL-safe (letters, digits, "-_."): nothing to escape.
-    main = Markup(main.replace(TOKEN_PLACEHOLDER, generate_csrf(), 1))
-    return render_template("catalog/product.html", product=product, main=main)
+    main = Markup(main.replace(TOKEN_PLACEHOLDER, csrf_token(), 1))
+    return render_kept(
+        "catalog/product.html",
+        title=product.name(current_language()),
+        description=description,
+        main=main,
+    )
+
+
+def _product_main(product: services.ProductDetail) -> tuple[str, str]:
+    """A product page's main part (token left out) and its meta description."""
+    main = render_template(
+        "catalog/_product_main.html",
+        product=product,
+        add_to_cart_token=TOKEN_PLACEHOLDER,
+    )
+    text = product.description(current_language())
+    return main, do_truncate(current_app.jinja_env, text, DESCRIPTION_CHARS)
 
 
 @bp.get("/media/products/<filename>")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from eshop.layout import provide_slot
+
 from .banner import banner_html, embed_placeholder
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .forms import current_path
@@ -71,11 +73,11 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
         app.wsgi_app, reg, strict=app.debug or app.testing
     )
+    provide_slot(app, "banner", banner_html)
     app.jinja_env.globals.update(
         consent_allows=allows,
         consent_state=current_state,
         consent_banner=banner_kind,
-        consent_banner_html=banner_html,
         consent_embed_placeholder=embed_placeholder,
         consent_here=current_path,  # where the banner and embeds come back to
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 
 from flask import current_app, g, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from eshop.csrf import csrf_token
 from eshop.i18n import current_language
 
 EXTENSION_KEY = "lavande.newsletter.footer"
@@ -38,7 +38,7 @@ def _fragment_with_placeholder(token: str) -> str | None:
 
 def footer_html() -> Markup:
     """The footer's signup form for this request, with the visitor's CSRF token."""
-    token = generate_csrf()  # also keeps the token in the session, as the form did
+    token = csrf_token()  # also keeps the token in the session, as the form did
     if request.method not in ("GET", "HEAD"):
         return Markup(render_template(TEMPLATE))
     key = (current_language(), g.get("explicit_lang"), request.script_root)

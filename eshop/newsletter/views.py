@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eshop.extensions import csrf, db, limiter
 from eshop.i18n import current_language
+from eshop.layout import provide_slot
 
 from . import services
 from .footer import footer_html
@@ -17,6 +18,7 @@ from .forms import SubscribeForm
 from .models import SubscriptionSource
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+bp.record_once(lambda state: provide_slot(state.app, "newsletter_form", footer_html))
 
 SIGNUP_RATE_LIMIT = "5/minute;20/hour"
 
@@ -30,7 +32,6 @@ def footer_form() -> SubscribeForm:
 def newsletter_template_helpers() -> dict[str, Any]:
     return {
         "newsletter_footer_form": footer_form,
-        "newsletter_footer": footer_html,
         "newsletter_consent_wording": services.CONSENT_WORDING,
     }
 

@@ -11,9 +11,12 @@ from typing import Any
 
 from flask import g
 from flask.wrappers import Response
+from markupsafe import Markup
 
 from eshop import consent
 from eshop.catalog.services import ProductCard, sponsored_cards
+from eshop.catalog.views import catalog_tile
+from eshop.layout import render_kept
 
 FREQUENCY_CAP = 3  # times one sponsored product may be shown to one visitor
 BLOCK_SIZE = 3
@@ -78,6 +81,20 @@ def sponsored_products(
     chosen = _ranked(exclude_id, limit, capped, profile["interests"])
     g.sponsored_shown = [product.id for product in chosen]
     return chosen
+
+
+def sponsored_block() -> Markup:
+    """The sponsored section of the home and product pages (empty without picks)."""
+    chosen = sponsored_products(g.get("viewed_product"))
+    if not chosen:
+        return Markup("")
+    personalised = consent.allows("advertising")
+    return render_kept(
+        "privacy/_sponsored.html",
+        personalised,
+        {"personalised": personalised},
+        tiles=Markup("").join(catalog_tile(card) for card in chosen),
+    )
 
 
 def _trim(counts: dict[str, int]) -> dict[str, int]:

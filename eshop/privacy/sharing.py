@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, g, url_for
+from markupsafe import Markup
 
 from eshop import consent
+from eshop.layout import render_kept
 from eshop.security import allow_csp_source
 
 FACEBOOK_ORIGIN = "https://www.facebook.com"
@@ -35,3 +37,26 @@ def facebook_share_frame_url(page_url: str) -> str:
 def instagram_profile_frame_url() -> str:
     account = current_app.config.get("INSTAGRAM_ACCOUNT", "lavande.provence")
     return f"{INSTAGRAM_ORIGIN}/{account}/embed/"
+
+
+def share_block() -> Markup:
+    """The product page's share section: the real buttons once "sharing" is
+    accepted, the consent placeholder until then."""
+    product = g.get("viewed_product")
+    if product is None:
+        return Markup("")
+    if not share_buttons_enabled():
+        placeholder = consent.embed_placeholder("Facebook & Instagram", "sharing")
+        return render_kept(
+            "privacy/_share.html", False, {"enabled": False}, placeholder=placeholder
+        )
+    page = url_for("catalog.product_detail", slug=product.slug, lang=None)
+    return render_kept(
+        "privacy/_share.html",
+        True,
+        {"enabled": True},
+        facebook_url=facebook_share_frame_url(
+            current_app.config["PUBLIC_BASE_URL"].rstrip("/") + page
+        ),
+        instagram_url=instagram_profile_frame_url(),
+    )

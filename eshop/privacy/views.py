@@ -19,6 +19,7 @@ from flask_babel import gettext
 from eshop import consent
 from eshop.extensions import limiter
 from eshop.i18n import current_language
+from eshop.layout import provide_slot
 
 from . import advertising, audience, datamap, sharing, subject_rights
 from .forms import AccessRequestForm
@@ -31,12 +32,8 @@ bp = Blueprint("privacy", __name__)
 def _setup(state: Any) -> None:
     app: Flask = state.app
     audience.init_app(app)
-    app.jinja_env.globals.update(
-        sponsored_products=advertising.sponsored_products,
-        share_buttons_enabled=sharing.share_buttons_enabled,
-        facebook_share_frame_url=sharing.facebook_share_frame_url,
-        instagram_profile_frame_url=sharing.instagram_profile_frame_url,
-    )
+    provide_slot(app, "share", sharing.share_block)
+    provide_slot(app, "sponsored", advertising.sponsored_block)
 
 
 @bp.after_app_request

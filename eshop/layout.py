@@ -1,0 +1,193 @@
+"""Pages and fragments rendered once, then filled with each request's own parts.
+
+Most of a storefront page depends only on the language and the shape of its links
+(an explicit ``?lang=``, the script root): the head, the header and footer links, a
+product's description. A few parts depend on the visitor or the page: the consent
+banner, the cart count, the language switch, flashed messages, CSRF tokens, a title.
+
+Templates mark a visitor's part with ``{{ slot("name") }}``; the domain that owns it
+registers a provider with ``provide_slot`` (so this module imports no domain). A
+plain ``render_template`` calls the providers at once, so every page works as usual.
+``render_kept`` instead renders a template once per key, language and link shape,
+with markers in place of the slots and of the values it is given, keeps it split at
+the markers, and joins the pieces with this request's values: no Jinja at all on
+the hot path. With template auto-reload on (the development server) nothing is
+kept, so an edited template shows at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from contextvars import ContextVar
+from typing import Any
+
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_flashed_messages,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup, escape
+
+from eshop.i18n import current_language
+
+EXTENSION_KEY = "lavande.layout"
+MARK = "\x00"  # cannot occur in a rendered template: markers are safe to split on
+SHAPE_KEY = "lavande.layout.link_shape"
+MAX_KEPT = 4096  # distinct (template, key, language, link shape) renderings kept
+SlotProvider = Callable[[], str]
+
+_rendering_kept: ContextVar[bool] = ContextVar("lavande_rendering_kept", default=False)
+
+
+class _Layout:
+    """The app's slot providers and kept renderings."""
+
+    def __init__(self) -> None:
+        self.providers: dict[str, SlotProvider] = {}
+        self.kept: dict[Hashable, _Kept | None] = {}
+        self.lock = threading.Lock()
+
+
+class _Kept:
+    """A rendering split at its markers: literal text, then (kind, name) pairs."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces: list[tuple[str, str, str]]) -> None:
+        self.pieces = pieces
+
+    @classmethod
+    def parse(cls, html: str, names: set[str]) -> _Kept | None:
+        """Split ``html``; None when a marker is damaged or a value went unused
+        (a filter applied to it in the template, say): then nothing is kept."""
+        parts = html.split(MARK)
+        if len(parts) % 2 == 0:
+            return None
+        pieces = []
+        seen = set()
+        for index in range(0, len(parts) - 1, 2):
+            kind, _, name = parts[index + 1].partition(":")
+            if kind not in ("slot", "value") or not name:
+                return None
+            if kind == "value":
+                seen.add(name)
+            pieces.append((parts[index], kind, name))
+        pieces.append((parts[-1], "", ""))
+        return cls(pieces) if seen == names else None
+
+    def fill(self, values: Mapping[str, Any], layout: _Layout) -> Markup:
+        out = []
+        for literal, kind, name in self.pieces:
+            out.append(literal)
+            if kind == "value":
+                out.append(escape(values[name]))
+            elif kind == "slot":
+                out.append(_provide(layout, name))
+        return Markup("".join(out))
+
+
+def _layout(app: Flask | None = None) -> _Layout:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def _provide(layout: _Layout, name: str) -> str:
+    provider = layout.providers.get(name)
+    return "" if provider is None else escape(provider())
+
+
+def provide_slot(app: Flask, name: str, provider: SlotProvider) -> None:
+    """Let ``provider`` fill ``{{ slot(name) }}`` on every page (Markup or text)."""
+    _layout(app).providers[name] = provider
+
+
+def slot(name: str) -> Markup:
+    """A visitor's part of the page: its provider's HTML, or a marker while a kept
+    rendering is being made."""
+    if _rendering_kept.get():
+        return Markup(f"{MARK}slot:{name}{MARK}")
+    return Markup(_provide(_layout(), name))
+
+
+def link_shape() -> tuple[str, str | None, str]:
+    """What a rendering's links and words depend on besides its own key (worked
+    out once per request: a page asks for it once per kept part)."""
+    environ = request.environ
+    shape = environ.get(SHAPE_KEY)
+    if shape is None:
+        language = current_language()
+        shape = environ[SHAPE_KEY] = (
+            language,
+            g.get("explicit_lang"),
+            request.script_root,
+        )
+    return shape
+
+
+def render_kept(
+    template: str,
+    key: Hashable = (),
+    context: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> Markup:
+    """``template`` with ``context`` (which must be the same for the same ``key``)
+    and this request's ``values`` (escaped unless Markup) and slots.
+
+    The template may print each value but must not test or filter it: it is
+    rendered once with markers in place of the values.
+    """
+    context = dict(context or {})
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    layout = _layout(app)
+    if app.jinja_env.auto_reload:
+        return Markup(render_template(template, **context, **values))
+    full_key = (template, key, *link_shape())
+    kept = layout.kept.get(full_key, False)
+    if kept is False:
+        kept = _render_with_markers(template, context, set(values))
+        with layout.lock:
+            if len(layout.kept) >= MAX_KEPT:
+                layout.kept.clear()
+            layout.kept[full_key] = kept
+    if kept is None:  # this template cannot be kept: render it in full
+        return Markup(render_template(template, **context, **values))
+    return kept.fill(values, layout)
+
+
+def _render_with_markers(
+    template: str, context: dict[str, Any], names: set[str]
+) -> _Kept | None:
+    markers = {name: Markup(f"{MARK}value:{name}{MARK}") for name in names}
+    token = _rendering_kept.set(True)
+    try:
+        html = render_template(template, **context, **markers)
+    finally:
+        _rendering_kept.reset(token)
+    return _Kept.parse(html, names)
+
+
+def language_switch() -> Markup:
+    """A link to this very page (same arguments) in the other language."""
+    other = "en" if current_language() == "fr" else "fr"
+    arguments = {**(request.view_args or {}), **request.args.to_dict(), "lang": other}
+    href = url_for(request.endpoint or "catalog.home", **arguments)
+    return render_kept("_language_switch.html", href=href)
+
+
+def flashed_messages() -> Markup:
+    """Messages left by the previous request, shown once."""
+    messages = get_flashed_messages(with_categories=True)
+    if not messages:
+        return Markup("")
+    return Markup(render_template("_flashes.html", messages=messages))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = _Layout()
+    app.jinja_env.globals["slot"] = slot
+    provide_slot(app, "language_switch", language_switch)
+    provide_slot(app, "flashes", flashed_messages)
