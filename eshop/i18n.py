@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Domain, get_domain, get_locale, get_translations
+from werkzeug.utils import cached_property
 from wtforms.i18n import messages_path as wtforms_messages_path
 
 PACKAGE_DIR = Path(__file__).parent
@@ -45,11 +47,20 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    explicit = request.args.get("lang", "")
-    if explicit in languages:
-        g.explicit_lang = explicit
+    explicit = note_explicit_language()
+    if explicit:
         return explicit
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def note_explicit_language() -> str | None:
+    """The URL's ``?lang=`` if the shop speaks it, kept as ``g.explicit_lang`` for
+    the links and forms of the page."""
+    explicit = request.args.get("lang", "")
+    if explicit in current_app.config["LANGUAGES"]:
+        g.explicit_lang = explicit
+        return explicit
+    return None
 
 
 def current_language() -> str:
@@ -63,26 +74,40 @@ def keep_explicit_language(endpoint: str, values: dict[str, Any]) -> None:
         values["lang"] = lang
 
 
+WTFORMS_CATALOGUES: dict[str, Translations] = {}  # WTForms' own, one per locale
+
+
+class Request(flask.Request):
+    """Flask's request, whose WTForms catalogue is looked up only when a form
+    needs it: most requests (a product page, /healthz) never translate a form
+    message, and working out the locale has a cost."""
+
+    @cached_property
+    def wtforms_translations(self) -> Translations:  # what Flask-WTF reads
+        locale = str(get_locale())
+        if locale not in WTFORMS_CATALOGUES:
+            WTFORMS_CATALOGUES[locale] = Translations.load(
+                wtforms_messages_path(), [locale], domain="wtforms"
+            )
+        return WTFORMS_CATALOGUES[locale]
+
+
 def share_translations(app: Flask) -> None:
     """Keep the merged catalogues in memory for the app's life.
 
     Flask-Babel 4 hands every request a new Domain, whose cache starts empty, and
     Flask-WTF loads WTForms' catalogue per request, so each request would read
-    every .mo file from disk again.
+    every .mo file from disk again (``Request`` above keeps WTForms' catalogues).
     """
     domain = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    wtforms_catalogues: dict[str, Translations] = {}
+    app.request_class = Request
 
     @app.before_request
     def _use_shared_translations() -> None:
         get_domain()  # creates Flask-Babel's per-request context
         g._flask_babel.babel_domain = domain
-        locale = str(get_locale())
-        if locale not in wtforms_catalogues:
-            wtforms_catalogues[locale] = Translations.load(
-                wtforms_messages_path(), [locale], domain="wtforms"
-            )
-        request.wtforms_translations = wtforms_catalogues[locale]  # Flask-WTF's
+        # The locale itself is worked out when first needed; links need this now.
+        note_explicit_language()
 
 
 def template_translations() -> Translations:

@@ -29,16 +29,33 @@ def allow_csp_source(directive: str, source: str) -> None:
     g.setdefault("csp_extra", []).append((directive, source))
 
 
-def content_security_policy() -> str:
-    """The base policy plus the sources this response was allowed to add."""
+def _policy_header(extra: list[tuple[str, str]]) -> str:
     policy = {key: list(values) for key, values in BASE_POLICY.items()}
-    for directive, source in g.get("csp_extra", []):
+    for directive, source in extra:
         values = policy.setdefault(directive, [])
         if values == ["'none'"]:
             values.clear()
         if source not in values:
             values.append(source)
     return "; ".join(f"{key} {' '.join(values)}" for key, values in policy.items())
+
+
+BASE_CSP = _policy_header([])  # what nearly every response sends, built once
+
+HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+
+
+def content_security_policy() -> str:
+    """The base policy plus the sources this response was allowed to add."""
+    extra = g.get("csp_extra")
+    return _policy_header(extra) if extra else BASE_CSP
 
 
 def sends_hsts() -> bool:
@@ -50,21 +67,27 @@ def sends_hsts() -> bool:
 
 
 def set_security_headers(response: Response) -> Response:
-    """Add the policy and the other security headers to every response."""
-    response.headers.setdefault("Content-Security-Policy", content_security_policy())
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
-    )
-    if sends_hsts():
-        response.headers.setdefault(
-            "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+    """Add the policy and the other security headers to every response, keeping
+    any a view set itself (a stricter Referrer-Policy, say)."""
+    headers = response.headers
+    # One pass over the few headers already there: werkzeug's ``setdefault`` looks
+    # each name up by raising and catching a KeyError.
+    present = {key.lower() for key, _ in headers.items()}
+    missing = [
+        (key, value)
+        for key, value in (
+            ("Content-Security-Policy", content_security_policy()),
+            *HEADERS,
+            *((HSTS,) if sends_hsts() else ()),
         )
+        if key.lower() not in present
+    ]
+    headers.extend(missing)
     return response
 
 
 def init_app(app: Flask) -> None:
+    from eshop import csrf
+
     app.after_request(set_security_headers)
+    csrf.init_app(app)  # after Flask-WTF's: templates' csrf_token() is eshop.csrf's
