@@ -48,8 +48,8 @@ def init_registry(app: Flask) -> Registry:
     return reg
 
 
-def _spec(name: str) -> CookieSpec:
-    spec = registry().get(name)
+def _spec(name: str, reg: Registry | None = None) -> CookieSpec:
+    spec = (reg or registry()).get(name)
     if spec is None:
         raise UnregisteredCookie(f"cookie {name!r} is not in the consent registry")
     return spec
@@ -81,36 +81,52 @@ ENV_MEMO = "lavande.consent.memo"  # what this request read, decided and rejecte
 def _memo() -> dict[str, Any]:
     """Per-request memory, kept on the request itself rather than on ``g``: ``g``
     belongs to the app context, which a test (or a CLI command) may keep across
-    several requests."""
-    memo = request.environ.get(ENV_MEMO)
+    several requests.
+
+    It also holds what every read needs (the environ, the cookies sent, the
+    registry), so a request goes through Flask's context-local proxies for them
+    once rather than at each step of each read.
+    """
+    environ = request.environ
+    memo = environ.get(ENV_MEMO)
     if memo is None:
-        memo = request.environ[ENV_MEMO] = {"cookies": {}, "rejected": set()}
+        memo = environ[ENV_MEMO] = {
+            "cookies": {},
+            "rejected": set(),
+            "environ": environ,
+            "sent": request.cookies,
+            "registry": registry(),
+        }
     return memo
 
 
-def _cache() -> dict[str, Any]:
-    memo = _memo()
+def _cache(memo: dict[str, Any] | None = None) -> dict[str, Any]:
+    memo = memo or _memo()
     memo["read_cookies"] = True
     return memo["cookies"]
 
 
 def read_raw_cookie(name: str) -> str | None:
     """The raw value the browser sent for a registered cookie (the session's)."""
-    _spec(name)
-    return request.cookies.get(name)
+    memo = _memo()
+    _spec(name, memo["registry"])
+    return memo["sent"].get(name)
 
 
-def _read_envelope(name: str) -> tuple[Any, datetime] | None:
-    cache = _cache()
+def _read_envelope(
+    name: str, memo: dict[str, Any] | None = None
+) -> tuple[Any, datetime] | None:
+    memo = memo or _memo()
+    cache = _cache(memo)
     if name in cache:
         return cache[name]
-    spec = _spec(name)
-    raw = request.cookies.get(name)
+    spec = _spec(name, memo["registry"])
+    raw = memo["sent"].get(name)
     result = None
     if raw is not None:
         result = _open_envelope(name, raw, spec)
         if result is None:
-            _memo()["rejected"].add(name)
+            memo["rejected"].add(name)
     cache[name] = result
     return result
 
@@ -137,10 +153,15 @@ def read_cookie(name: str) -> Any | None:
 
     A cookie of a category the visitor does not (or no longer) accept reads as None.
     """
-    spec = _spec(name)
-    if not allows(spec.category):
+    if not has_request_context() and not allows(_spec(name).category):
+        return None  # outside a request nothing optional is allowed
+    memo = _memo()
+    spec = _spec(name, memo["registry"])
+    if spec.category is not Category.TECHNICAL and not _state(memo).allows(
+        spec.category
+    ):
         return None
-    envelope = _read_envelope(name)
+    envelope = _read_envelope(name, memo)
     return None if envelope is None else envelope[0]
 
 
@@ -165,25 +186,27 @@ def policy_version() -> str:
     return registry().policy_version
 
 
-def stored_state() -> ConsentState:
+def stored_state(memo: dict[str, Any] | None = None) -> ConsentState:
     """The decision in the visitor's consent cookie, ignoring Global Privacy Control."""
-    envelope = _read_envelope("consent")
+    memo = memo or _memo()
+    envelope = _read_envelope("consent", memo)
     if envelope is None:
         return UNDECIDED
-    memo = _memo()
     kept = memo.get("stored")  # parsed once per request and envelope
     if kept is None or kept[0] is not envelope:
         state = state_from_payload(
-            envelope[0], policy_version=policy_version(), now=utcnow()
+            envelope[0], policy_version=memo["registry"].policy_version, now=utcnow()
         )
         kept = memo["stored"] = (envelope, state)
     return kept[1]
 
 
-def sends_gpc() -> bool:
+def sends_gpc(memo: dict[str, Any] | None = None) -> bool:
     """True when the browser asks, by Global Privacy Control, not to be tracked."""
-    _memo()["read_gpc"] = True
-    return request.headers.get("Sec-GPC", "").strip() == "1"
+    memo = memo or _memo()
+    memo["read_gpc"] = True
+    # The Sec-GPC header, as request.headers would read it from the environ.
+    return memo["environ"].get("HTTP_SEC_GPC", "").strip() == "1"
 
 
 def vary_on_what_was_read(response: Response) -> Response:
@@ -203,13 +226,16 @@ def current_state() -> ConsentState:
     """
     if not has_request_context():
         return UNDECIDED
-    memo = _memo()
-    if "state" in memo:
-        return memo["state"]
-    state = stored_state()
-    if sends_gpc():
-        state = state.with_gpc()
-    _set_state(state)
+    return _state(_memo())
+
+
+def _state(memo: dict[str, Any]) -> ConsentState:
+    state = memo.get("state")
+    if state is None:
+        state = stored_state(memo)
+        if sends_gpc(memo):
+            state = state.with_gpc()
+        _set_state(state, memo)
     return state
 
 
@@ -225,9 +251,10 @@ def banner_kind() -> str | None:
     return "gpc" if sends_gpc() else "banner"
 
 
-def _set_state(state: ConsentState) -> None:
-    _memo()["state"] = state
-    request.environ[ENV_STATE] = state
+def _set_state(state: ConsentState, memo: dict[str, Any] | None = None) -> None:
+    memo = memo or _memo()
+    memo["state"] = state
+    memo["environ"][ENV_STATE] = state
 
 
 def allows(category: Category | str) -> bool:
