@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, bindparam, func, select, true
 
 from eshop.extensions import db
 
@@ -294,21 +294,27 @@ def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
     )
 
 
+# Built once: a product page that misses the cache pays only for running them.
+PRODUCT_BY_SLUG = select(
+    *CARD_COLUMNS, Product.description_fr, Product.description_en
+).where(Product.slug == bindparam("slug"), ON_SALE)
+IMAGES_OF_PRODUCT = (
+    select(ProductImage.filename, ProductImage.alt_fr, ProductImage.alt_en)
+    .where(ProductImage.product_id == bindparam("product_id"))
+    .order_by(ProductImage.position, ProductImage.id)
+)
+
+
 def product_by_slug(slug: str) -> ProductDetail | None:
     """The active product called ``slug`` with its images and category, or None."""
-    row = db.session.execute(
-        select(*CARD_COLUMNS, Product.description_fr, Product.description_en).where(
-            Product.slug == slug, ON_SALE
-        )
-    ).first()
+    connection = db.session.connection()  # plain columns: no ORM step needed
+    row = connection.execute(PRODUCT_BY_SLUG, {"slug": slug}).first()
     if row is None:
         return None
     images = tuple(
         ImageInfo(filename, alt_fr, alt_en)
-        for filename, alt_fr, alt_en in db.session.execute(
-            select(ProductImage.filename, ProductImage.alt_fr, ProductImage.alt_en)
-            .where(ProductImage.product_id == row.id)
-            .order_by(ProductImage.position, ProductImage.id)
+        for filename, alt_fr, alt_en in connection.execute(
+            IMAGES_OF_PRODUCT, {"product_id": row.id}
         )
     )
     category = next(c for c in categories() if c.id == row.category_id)

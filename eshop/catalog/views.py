@@ -102,7 +102,11 @@ def _price(cents: int, locale: str) -> str:
 @bp.app_template_global("catalog_vat_rate")
 def catalog_vat_rate(basis_points: int) -> str:
     """A VAT rate for the page's language: ``5,5 %`` or ``5.5%``."""
-    locale = current_language()
+    return _vat_rate(basis_points, current_language())
+
+
+@lru_cache(maxsize=64)
+def _vat_rate(basis_points: int, locale: str) -> str:
     number = format_decimal(basis_points / 100, format="#,##0.##", locale=locale)
     return f"{number}\u202f%" if locale == "fr" else f"{number}%"
 
