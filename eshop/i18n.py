@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import flask
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_domain, get_locale, get_translations
 from werkzeug.utils import cached_property
 from wtforms.i18n import messages_path as wtforms_messages_path
@@ -63,8 +64,24 @@ def note_explicit_language() -> str | None:
     return None
 
 
+_LANGUAGE_CODES: dict[Locale, str] = {}
+
+
 def current_language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """The page's language code, "fr" or "en".
+
+    Pages ask for it a dozen times; Flask-Babel's ``get_locale`` walks several
+    context lookups each time, so the locale it already chose is read directly
+    (``force_locale`` replaces that object, so forcing still works).
+    """
+    babel_context = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(babel_context, "babel_locale", None) or get_locale()
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    code = _LANGUAGE_CODES.get(locale)
+    if code is None:
+        code = _LANGUAGE_CODES[locale] = str(locale)
+    return code
 
 
 def keep_explicit_language(endpoint: str, values: dict[str, Any]) -> None:
