@@ -39,6 +39,7 @@ EXTENSION_KEY = "lavande.layout"
 MARK = "\x00"  # cannot occur in a rendered template: markers are safe to split on
 SHAPE_KEY = "lavande.layout.link_shape"
 MAX_KEPT = 4096  # distinct (template, key, language, link shape) renderings kept
+MAX_KEPT_QUERY = 256  # longer query strings (absurd searches) are not kept
 SlotProvider = Callable[[], str]
 
 _rendering_kept: ContextVar[bool] = ContextVar("lavande_rendering_kept", default=False)
@@ -50,6 +51,7 @@ class _Layout:
     def __init__(self) -> None:
         self.providers: dict[str, SlotProvider] = {}
         self.kept: dict[Hashable, _Kept | None] = {}
+        self.links: dict[Hashable, str] = {}  # the language switch's
         self.lock = threading.Lock()
 
 
@@ -173,8 +175,20 @@ def _render_with_markers(
 def language_switch() -> Markup:
     """A link to this very page (same arguments) in the other language."""
     other = "en" if current_language() == "fr" else "fr"
+    endpoint = request.endpoint or "catalog.home"
     arguments = {**(request.view_args or {}), **request.args.to_dict(), "lang": other}
-    href = url_for(request.endpoint or "catalog.home", **arguments)
+    if len(request.query_string) > MAX_KEPT_QUERY:
+        return render_kept("_language_switch.html", href=url_for(endpoint, **arguments))
+    # url_for costs more than the rest of the switch: its links are kept too.
+    key = (endpoint, request.script_root, *arguments.items())
+    links = _layout().links
+    href = links.get(key)
+    if href is None:
+        href = url_for(endpoint, **arguments)
+        with _layout().lock:
+            if len(links) >= MAX_KEPT:
+                links.clear()
+            links[key] = href
     return render_kept("_language_switch.html", href=href)
 
 

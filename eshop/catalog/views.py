@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
-from eshop.layout import provide_slot, render_kept
+from eshop.layout import link_shape, provide_slot, render_kept
 from eshop.money import format_price
 
 from . import cache, services
@@ -64,7 +64,7 @@ DESCRIPTION_CHARS = 155  # what search engines show of a meta description
 def language_key() -> tuple[str, str | None]:
     """What a cached fragment's links and words depend on: the language, and whether
     ``?lang=`` is carried on every link."""
-    return current_language(), g.get("explicit_lang")
+    return link_shape()[:2]
 
 
 def parse_page(raw: str | None) -> int | None:
@@ -137,6 +137,14 @@ def catalog_tile(card: services.ProductCard) -> Markup:
         lambda: Markup(
             render_template_string(TILE_TEMPLATE, product=card, lang=current_language())
         ),
+    )
+
+
+def catalog_tiles(cards: list[services.ProductCard]) -> Markup:
+    """Product tiles side by side, kept per language and choice of products."""
+    return fragment_cache().get_or_build(
+        ("tiles", *language_key(), tuple(card.id for card in cards)),
+        lambda: Markup("").join(catalog_tile(card) for card in cards),
     )
 
 

@@ -14,9 +14,10 @@ from flask.wrappers import Response
 from markupsafe import Markup
 
 from eshop import consent
+from eshop.catalog.cache import fragment_cache
 from eshop.catalog.services import ProductCard, sponsored_cards
-from eshop.catalog.views import catalog_tile
-from eshop.layout import render_kept
+from eshop.catalog.views import catalog_tiles
+from eshop.layout import link_shape, render_kept
 
 FREQUENCY_CAP = 3  # times one sponsored product may be shown to one visitor
 BLOCK_SIZE = 3
@@ -84,16 +85,29 @@ def sponsored_products(
 
 
 def sponsored_block() -> Markup:
-    """The sponsored section of the home and product pages (empty without picks)."""
-    chosen = sponsored_products(g.get("viewed_product"))
+    """The sponsored section of the home and product pages (empty without picks).
+
+    Without advertising consent everyone sees the same picks, so that block is
+    kept with the catalogue's fragments (dropped when the catalogue changes).
+    """
+    product = g.get("viewed_product")
+    if consent.allows("advertising"):
+        return _block(sponsored_products(product), personalised=True)
+    exclude_id = getattr(product, "id", None)
+    return fragment_cache().get_or_build(
+        ("sponsored-block", *link_shape(), exclude_id),
+        lambda: _block(sponsored_products(product), personalised=False),
+    )
+
+
+def _block(chosen: list[ProductCard], personalised: bool) -> Markup:
     if not chosen:
         return Markup("")
-    personalised = consent.allows("advertising")
     return render_kept(
         "privacy/_sponsored.html",
         personalised,
         {"personalised": personalised},
-        tiles=Markup("").join(catalog_tile(card) for card in chosen),
+        tiles=catalog_tiles(chosen),
     )
 
 
