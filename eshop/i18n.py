@@ -51,7 +51,21 @@ def select_locale() -> str:
     explicit = note_explicit_language()
     if explicit:
         return explicit
-    return request.accept_languages.best_match(languages) or languages[0]
+    header = request.headers.get("Accept-Language", "")
+    key = (header, *languages)
+    chosen = _ACCEPTED.get(key)
+    if chosen is None:
+        chosen = request.accept_languages.best_match(languages) or languages[0]
+        if len(header) <= 256:  # browsers send a handful of distinct values
+            if len(_ACCEPTED) >= 1024:
+                _ACCEPTED.clear()
+            _ACCEPTED[key] = chosen
+    return chosen
+
+
+# (Accept-Language header, shop's languages) → the language chosen: parsing the
+# header costs more than the rest of choosing.
+_ACCEPTED: dict[tuple[str, ...], str] = {}
 
 
 def note_explicit_language() -> str | None:

@@ -212,11 +212,30 @@ def sends_gpc(memo: dict[str, Any] | None = None) -> bool:
 def vary_on_what_was_read(response: Response) -> Response:
     """Tell caches this response depends on the cookies (and GPC signal) it read."""
     memo = _memo()
-    if memo.get("read_cookies"):
-        response.vary.add("Cookie")
-    if memo.get("read_gpc"):
-        response.vary.add("Sec-GPC")
+    read = [
+        header
+        for flag, header in (("read_cookies", "Cookie"), ("read_gpc", "Sec-GPC"))
+        if memo.get(flag)
+    ]
+    if read:
+        add_vary(response, *read)
     return response
+
+
+def add_vary(response: Response, *headers: str) -> None:
+    """Add ``headers`` to the response's Vary header, once each.
+
+    A plain split, not ``response.vary``: werkzeug parses the header character by
+    character on every access, and a page adds to it three times.
+    """
+    existing = response.headers.get("Vary")
+    if not existing:
+        response.headers["Vary"] = ", ".join(headers)
+        return
+    present = {part.strip().lower() for part in existing.split(",")}
+    missing = [header for header in headers if header.lower() not in present]
+    if missing:
+        response.headers["Vary"] = ", ".join([existing, *missing])
 
 
 def current_state() -> ConsentState:

@@ -62,15 +62,15 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
     ) -> None:
         name = self.get_cookie_name(app)
         if session.accessed:
-            response.vary.add("Cookie")
+            service.add_vary(response, "Cookie")
         if not session:
             if session.modified:
                 service.delete_cookie(response, name)
-                response.vary.add("Cookie")
+                service.add_vary(response, "Cookie")
             return
         if not session.modified:
             return
         serializer = self.get_signing_serializer(app)
         assert serializer is not None
         service.set_raw_cookie(response, name, serializer.dumps(dict(session)))
-        response.vary.add("Cookie")
+        service.add_vary(response, "Cookie")

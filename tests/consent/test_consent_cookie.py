@@ -148,3 +148,16 @@ def test_mail_templates_rendered_outside_a_request_allow_nothing_optional(app):
     with app.app_context():
         template = app.jinja_env.from_string("{{ consent_allows('audience') }}")
         assert template.render() == "False"
+
+
+def test_vary_names_each_header_once():
+    from flask import Response
+
+    from eshop.consent.service import add_vary
+
+    response = Response()
+    add_vary(response, "Cookie")
+    add_vary(response, "cookie", "Sec-GPC")
+    add_vary(response, "Sec-GPC")
+
+    assert response.headers["Vary"] == "Cookie, Sec-GPC"
