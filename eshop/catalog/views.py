@@ -54,7 +54,7 @@ MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 TILE_TEMPLATE = (
-    '{% import "catalog/_macros.html" as m with context %}'
+    '{% import "catalog/_macros.html" as m %}'
     "{{ m.product_tile(product, lang) }}"
 )
 TOKEN_PLACEHOLDER = "\x01lavande-csrf-token\x01"  # cannot occur in rendered HTML
