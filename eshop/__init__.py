@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,31 @@ class ConfigurationError(RuntimeError):
     """The settings would make the shop unsafe or unable to run."""
 
 
+class ShopFlask(Flask):
+    """Flask, remembering which views and hooks are plain functions.
+
+    Flask asks ``inspect.iscoroutinefunction`` again for every hook and view of
+    every request (a dozen on a storefront page); the answer never changes.
+    """
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        known: dict[Any, bool] = self.__dict__.setdefault("_plain_functions", {})
+        try:
+            plain = known.get(func)
+        except TypeError:  # unhashable callable: ask Flask every time
+            return super().ensure_sync(func)
+        if plain is None:
+            plain = known[func] = super().ensure_sync(func) is func
+        return func if plain else super().ensure_sync(func)
+
+
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     """Build the shop: settings, extensions, consent, blueprints, commands.
 
     ``config`` is a config class, or a dict of overrides on top of the class named
     by ``LAVANDE_ENV`` (development by default) and the environment variables.
     """
-    app = Flask(
+    app = ShopFlask(
         __name__,
         instance_path=instance_path_for(config),
         template_folder=str(ROOT / "templates"),
