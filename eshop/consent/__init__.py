@@ -52,6 +52,7 @@ __all__ = [
     "banner_kind",
     "cookie_expires_at",
     "cookie_was_rejected",
+    "current_path",
     "current_state",
     "decisions_per_day",
     "delete_cookie",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 
-from flask import current_app, g, render_template, request
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from eshop.csrf import csrf_token
-from eshop.i18n import current_language
+from eshop.layout import link_shape
 
 EXTENSION_KEY = "lavande.newsletter.footer"
 TEMPLATE = "newsletter/_footer_fragment.html"
@@ -41,7 +41,7 @@ def footer_html() -> Markup:
     token = csrf_token()  # also keeps the token in the session, as the form did
     if request.method not in ("GET", "HEAD"):
         return Markup(render_template(TEMPLATE))
-    key = (current_language(), g.get("explicit_lang"), request.script_root)
+    key = link_shape()
     fragments = _cached_fragments()
     fragment = fragments.get(key)
     if fragment is None:

@@ -94,6 +94,8 @@ def sponsored_block() -> Markup:
     if consent.allows("advertising"):
         return _block(sponsored_products(product), personalised=True)
     exclude_id = getattr(product, "id", None)
+    if all(card.id != exclude_id for card in sponsored_cards()):
+        exclude_id = None  # the same block as everywhere: one entry, not one a product
     return fragment_cache().get_or_build(
         ("sponsored-block", *link_shape(), exclude_id),
         lambda: _block(sponsored_products(product), personalised=False),

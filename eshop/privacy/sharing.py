@@ -13,9 +13,11 @@ from flask import current_app, g, url_for
 from markupsafe import Markup
 
 from eshop import consent
+from eshop.csrf import csrf_token
 from eshop.layout import render_kept
 from eshop.security import allow_csp_source
 
+PROVIDER = "Facebook & Instagram"  # as the placeholder names them
 FACEBOOK_ORIGIN = "https://www.facebook.com"
 INSTAGRAM_ORIGIN = "https://www.instagram.com"
 
@@ -46,9 +48,12 @@ def share_block() -> Markup:
     if product is None:
         return Markup("")
     if not share_buttons_enabled():
-        placeholder = consent.embed_placeholder("Facebook & Instagram", "sharing")
         return render_kept(
-            "privacy/_share.html", False, {"enabled": False}, placeholder=placeholder
+            "privacy/_share.html",
+            False,
+            {"enabled": False, "provider": PROVIDER, "category": "sharing"},
+            banner_token=csrf_token(),
+            banner_next=consent.current_path(),
         )
     page = url_for("catalog.product_detail", slug=product.slug, lang=None)
     return render_kept(

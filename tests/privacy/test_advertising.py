@@ -80,6 +80,19 @@ def test_a_product_page_does_not_sponsor_itself(client, catalogue):
     assert sponsored_slugs(html) == ["savon-sponsor"]
 
 
+def test_pages_of_products_not_sponsored_share_one_kept_block(app, client, catalogue):
+    from eshop.catalog.cache import fragment_cache
+
+    client.get("/")
+    plain = client.get("/products/savon-simple").text
+    client.get("/products/huile-sponsor")
+
+    assert sponsored_slugs(plain) == ["huile-sponsor", "savon-sponsor"]
+    with app.app_context():
+        kept = [key for key in fragment_cache()._entries if key[0] == "sponsored-block"]
+    assert sorted(key[-1] is None for key in kept) == [False, True]
+
+
 def test_a_forged_ads_cookie_is_ignored(client, catalogue):
     decide(client, "advertising")
     client.set_cookie("ads", "garbage")
