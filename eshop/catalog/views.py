@@ -54,8 +54,7 @@ MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 TILE_TEMPLATE = (
-    '{% import "catalog/_macros.html" as m %}'
-    "{{ m.product_tile(product, lang) }}"
+    '{% import "catalog/_macros.html" as m %}{{ m.product_tile(product, lang) }}'
 )
 TOKEN_PLACEHOLDER = "\x01lavande-csrf-token\x01"  # cannot occur in rendered HTML
 DESCRIPTION_CHARS = 155  # what search engines show of a meta description
@@ -279,11 +278,14 @@ def product_detail(slug: str) -> ResponseReturnValue:
 
 
 def _product_main(product: services.ProductDetail) -> tuple[str, str]:
-    """A product page's main part (token left out) and its meta description."""
-    main = render_template(
-        "catalog/_product_main.html",
-        product=product,
-        add_to_cart_token=TOKEN_PLACEHOLDER,
+    """A product page's main part (token left out) and its meta description.
+
+    Rendered by Jinja directly: the part uses only the environment's globals, so
+    Flask's context processors (user, forms, admin helpers) would be wasted on it.
+    """
+    environment = current_app.jinja_env
+    main = environment.get_template("catalog/_product_main.html").render(
+        product=product, add_to_cart_token=TOKEN_PLACEHOLDER
     )
     text = product.description(current_language())
     return main, do_truncate(current_app.jinja_env, text, DESCRIPTION_CHARS)
