@@ -147,10 +147,10 @@ def main() -> None:
                     if first_refused
                     else ("accepted", "refused")
                 ):
+                    run = (f"{name}-{who}", base, paths, cookies[who], args.connections)
+                    storefront.run_wrk(*run, args.warmup, workdir)
                     measured[who].append(
-                        storefront.run_wrk(
-                            f"{name}-{who}", base, paths, cookies[who], args, workdir
-                        )
+                        storefront.run_wrk(*run, args.duration, workdir)
                     )
             rps = {
                 w: statistics.median(r.rps for r in rs) for w, rs in measured.items()
