@@ -29,6 +29,7 @@ from config import TestingConfig
 from eshop import create_app, i18n
 from eshop.extensions import db as _db
 
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.svg"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -262,8 +263,20 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser context (empty cookie jar) and page."""
+    """A fresh browser context (empty cookie jar) and page.
+
+    Chromium asks for the favicon lazily, often while the test is already closing
+    the page; the development server's thread would then drop the file it was
+    sending and Python would warn about an unclosed file (an error in tests), so
+    the browser gets the icon from the test process instead.
+    """
     context = chromium.new_context(locale="fr-FR")
+    context.route(
+        "**/static/img/favicon.svg",
+        lambda route: route.fulfill(
+            body=FAVICON.read_bytes(), content_type="image/svg+xml"
+        ),
+    )
     page = context.new_page()
     yield page
     context.close()
