@@ -450,7 +450,12 @@ def main() -> None:
         "--duration", type=int, default=12, help="measured seconds per page"
     )
     parser.add_argument(
-        "--warmup", type=int, default=8, help="seconds of load before each measure"
+        "--warmup",
+        type=int,
+        default=20,
+        help="seconds of load on a page before measuring it: with the default, each "
+        "worker has rendered each of the 3,000 product pages (the steady state); "
+        "--warmup 8 shows a worker's first seconds, when many are rendered anew",
     )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
@@ -585,15 +590,14 @@ def report(
 
 def report_cpu(cpu: dict[str, float]) -> None:
     print()
-    print("in-process CPU per request, caches warm (not skewed by other load):")
+    print(
+        "in-process CPU per request, caches warm (no server, so hello-world's share "
+        "of the work is smaller: the targets apply to the wrk figures above):"
+    )
     baseline = cpu["hello-world"]
     for name, milliseconds in cpu.items():
         ratio = baseline / milliseconds
-        target = TARGETS.get(name)
-        verdict = "" if target is None else ("  ok" if ratio >= target else "  MISS")
-        print(
-            f"  {name:34} {milliseconds:7.3f} ms  {ratio:7.1%} of hello-world{verdict}"
-        )
+        print(f"  {name:34} {milliseconds:7.3f} ms  {ratio:7.1%} of hello-world")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
