@@ -50,12 +50,12 @@ class _Layout:
 
     def __init__(self) -> None:
         self.providers: dict[str, SlotProvider] = {}
-        self.kept: dict[Hashable, _Kept | None] = {}
+        self.kept: dict[Hashable, Kept | None] = {}
         self.links: dict[Hashable, str] = {}  # the language switch's
         self.lock = threading.Lock()
 
 
-class _Kept:
+class Kept:
     """A rendering split at its markers: literal text, then (kind, name) pairs."""
 
     __slots__ = ("pieces",)
@@ -64,9 +64,10 @@ class _Kept:
         self.pieces = pieces
 
     @classmethod
-    def parse(cls, html: str, names: set[str]) -> _Kept | None:
-        """Split ``html``; None when a marker is damaged or a value went unused
-        (a filter applied to it in the template, say): then nothing is kept."""
+    def parse(cls, html: str, names: set[str]) -> Kept | None:
+        """Split ``html``; None when a marker is damaged or unknown (a filter
+        applied to a value in the template, say): then nothing is kept. A value the
+        template does not print (a form not shown) is simply not needed."""
         parts = html.split(MARK)
         if len(parts) % 2 == 0:
             return None
@@ -80,9 +81,11 @@ class _Kept:
                 seen.add(name)
             pieces.append((parts[index], kind, name))
         pieces.append((parts[-1], "", ""))
-        return cls(pieces) if seen == names else None
+        return cls(pieces) if seen <= names else None
 
-    def fill(self, values: Mapping[str, Any], layout: _Layout) -> Markup:
+    def fill(self, values: Mapping[str, Any], layout: _Layout | None = None) -> Markup:
+        """This request's page: ``values`` (escaped unless Markup) and slots put in."""
+        layout = layout or _layout()
         out = []
         for literal, kind, name in self.pieces:
             out.append(literal)
@@ -150,7 +153,7 @@ def render_kept(
     full_key = (template, key, *link_shape())
     kept = layout.kept.get(full_key, False)
     if kept is False:
-        kept = _render_with_markers(template, context, set(values))
+        kept = keep(template, context, set(values))
         with layout.lock:
             if len(layout.kept) >= MAX_KEPT:
                 layout.kept.clear()
@@ -160,16 +163,17 @@ def render_kept(
     return kept.fill(values, layout)
 
 
-def _render_with_markers(
-    template: str, context: dict[str, Any], names: set[str]
-) -> _Kept | None:
+def keep(template: str, context: Mapping[str, Any], names: set[str]) -> Kept | None:
+    """``template`` rendered once with markers for the values ``names`` and for its
+    slots, for a caller that keeps it elsewhere (the catalogue's cache, whose
+    entries go when the catalogue changes); None if it cannot be kept."""
     markers = {name: Markup(f"{MARK}value:{name}{MARK}") for name in names}
     token = _rendering_kept.set(True)
     try:
         html = render_template(template, **context, **markers)
     finally:
         _rendering_kept.reset(token)
-    return _Kept.parse(html, names)
+    return Kept.parse(html, names)
 
 
 def language_switch() -> Markup:

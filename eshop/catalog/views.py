@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
-from eshop.layout import link_shape, provide_slot, render_kept
+from eshop.layout import Kept, keep, link_shape, provide_slot, render_kept
 from eshop.money import format_price
 
 from . import cache, services
@@ -56,7 +56,6 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 TILE_TEMPLATE = (
     '{% import "catalog/_macros.html" as m %}{{ m.product_tile(product, lang) }}'
 )
-TOKEN_PLACEHOLDER = "\x01lavande-csrf-token\x01"  # cannot occur in rendered HTML
 DESCRIPTION_CHARS = 155  # what search engines show of a meta description
 
 
@@ -264,11 +263,18 @@ def product_detail(slug: str) -> ResponseReturnValue:
     if product is None:
         abort(404)
     g.viewed_product = product
-    main, description = fragment_cache().get_or_build(
+    kept, description = fragment_cache().get_or_build(
         ("product-main", *language_key(), slug), lambda: _product_main(product)
     )
-    # The token is URL-safe (letters, digits, "-_."): nothing to escape.
-    main = Markup(main.replace(TOKEN_PLACEHOLDER, csrf_token(), 1))
+    token = csrf_token()
+    if kept is not None:
+        main = kept.fill({"add_to_cart_token": token})
+    else:  # a template edit made it unkeepable: still a correct page
+        main = Markup(
+            render_template(
+                "catalog/_product_main.html", product=product, add_to_cart_token=token
+            )
+        )
     return render_kept(
         "catalog/product.html",
         title=product.name(current_language()),
@@ -277,18 +283,13 @@ def product_detail(slug: str) -> ResponseReturnValue:
     )
 
 
-def _product_main(product: services.ProductDetail) -> tuple[str, str]:
-    """A product page's main part (token left out) and its meta description.
-
-    Rendered by Jinja directly: the part uses only the environment's globals, so
-    Flask's context processors (user, forms, admin helpers) would be wasted on it.
-    """
-    environment = current_app.jinja_env
-    main = environment.get_template("catalog/_product_main.html").render(
-        product=product, add_to_cart_token=TOKEN_PLACEHOLDER
-    )
+def _product_main(product: services.ProductDetail) -> tuple[Kept | None, str]:
+    """A product page's main part, kept with a marker for the add-to-cart form's
+    CSRF token, and its meta description."""
+    template = "catalog/_product_main.html"
+    kept = keep(template, {"product": product}, {"add_to_cart_token"})
     text = product.description(current_language())
-    return main, do_truncate(current_app.jinja_env, text, DESCRIPTION_CHARS)
+    return kept, do_truncate(current_app.jinja_env, text, DESCRIPTION_CHARS)
 
 
 @bp.get("/media/products/<filename>")
