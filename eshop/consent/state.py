@@ -84,7 +84,9 @@ def new_decision(
         raise ValueError(f"unknown consent source {source!r}")
     return ConsentState(
         decided=True,
-        consent_id=consent_id or secrets.token_urlsafe(12),
+        # Hex, not URL-safe base64: the owner pastes it into `flask consent proof`,
+        # where an id starting with "-" would read as an option.
+        consent_id=consent_id or secrets.token_hex(12),
         policy_version=policy_version,
         decided_at=now,
         expires_at=now + lifetime,

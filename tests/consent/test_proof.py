@@ -52,3 +52,24 @@ def test_the_proof_command_says_when_nothing_is_logged(app, runner):
         result = runner.invoke(args=["consent", "proof", "nobody-at-all"])
     assert result.exit_code != 0
     assert "No decision" in result.output
+
+
+def test_consent_ids_can_be_pasted_into_the_command_line():
+    from datetime import timedelta
+
+    from eshop.clock import utcnow
+    from eshop.consent.state import new_decision
+
+    ids = {
+        new_decision(
+            set(),
+            source="banner",
+            policy_version="v",
+            now=utcnow(),
+            lifetime=timedelta(days=1),
+        ).consent_id
+        for _ in range(200)
+    }
+
+    assert len(ids) == 200
+    assert all(len(i) == 24 and not i.startswith("-") and i.isalnum() for i in ids)
