@@ -10,10 +10,18 @@ every cookie and token already issued) stay exactly the same.
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Any
 
-from itsdangerous import Signer, TimestampSigner, URLSafeSerializer
+from itsdangerous import (
+    BadPayload,
+    BadSignature,
+    Signer,
+    TimestampSigner,
+    URLSafeSerializer,
+)
 from itsdangerous import URLSafeTimedSerializer as _URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 from itsdangerous.signer import SigningAlgorithm
 
 
@@ -85,3 +93,60 @@ class FastURLSafeTimedSerializer(_KeepsSigner, _URLSafeTimedSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["signer_kwargs"] = _fast_signer_kwargs(kwargs.get("signer_kwargs"))
         super().__init__(*args, **kwargs)
+
+
+class _JSONText:
+    """A payload "serializer" that hands back the verified JSON text unparsed."""
+
+    @staticmethod
+    def loads(text: str) -> str:
+        return text
+
+    @staticmethod
+    def dumps(obj: Any) -> str:  # itsdangerous calls it to see that it makes text
+        return json.dumps(obj)
+
+
+class RememberingURLSafeSerializer(FastURLSafeSerializer):
+    """FastURLSafeSerializer that remembers the tokens it has already verified.
+
+    A returning visitor sends the same cookies with every request; checking one
+    again (two base64 decodings, the HMAC, often zlib) costs several times what
+    parsing its JSON does. The verified JSON text is kept per token, and each
+    read still parses it anew, so no caller can alter what another one gets.
+    The memory is bounded and belongs to the serializer, hence to one key set.
+    """
+
+    remembered_tokens = 2048  # per serializer; then it starts over
+    longest_remembered = 4096  # characters: the largest cookie a browser keeps
+
+    def loads(
+        self, s: str | bytes, salt: str | bytes | None = None, **kwargs: Any
+    ) -> Any:
+        if (salt is not None and salt != self.salt) or kwargs:
+            return super().loads(s, salt, **kwargs)
+        verified: dict[str | bytes, str] = self.__dict__.setdefault("_verified", {})
+        text = verified.get(s)
+        if text is None:
+            text = self._verified_text(s)
+            if len(s) <= self.longest_remembered:
+                if len(verified) >= self.remembered_tokens:
+                    verified.clear()
+                verified[s] = text
+        try:
+            return self.serializer.loads(text)
+        except ValueError as error:
+            raise BadPayload("the signed payload is not JSON", error) from error
+
+    def _verified_text(self, s: str | bytes) -> str:
+        """The token's JSON text, once its signature checks out (else BadSignature)."""
+        token = want_bytes(s)
+        last_error: BadSignature | None = None
+        for signer in self.iter_unsigners():
+            try:
+                # Positional: the URL-safe load_payload drops a keyword one.
+                return self.load_payload(signer.unsign(token), _JSONText)
+            except BadSignature as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error

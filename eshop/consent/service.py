@@ -17,11 +17,11 @@ from flask.wrappers import Response
 from itsdangerous import BadData
 
 from eshop.clock import utcnow
-from eshop.signing import FastURLSafeSerializer
+from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
 from .registry import Category, CookieSpec, Registry, build_registry
-from .state import UNDECIDED, ConsentState, new_decision, state_from_payload
+from .state import CLOCK_SKEW, UNDECIDED, ConsentState, new_decision, state_from_payload
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _spec(name: str, reg: Registry | None = None) -> CookieSpec:
 SERIALIZERS_KEY = "lavande.consent.serializers"
 
 
-def _serializer(name: str) -> FastURLSafeSerializer:
+def _serializer(name: str) -> RememberingURLSafeSerializer:
     """The cookie's signer, built once per (cookie, key set) and kept on the app:
     rotating SECRET_KEY or its fallbacks simply builds a new one. It signs through
     C (``eshop.signing``): same signatures, a twentieth of the cost."""
@@ -67,7 +67,9 @@ def _serializer(name: str) -> FastURLSafeSerializer:
     serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
     serializer = serializers.get((name, keys))
     if serializer is None:
-        serializer = FastURLSafeSerializer(list(keys), salt=f"lavande.cookie.{name}")
+        serializer = RememberingURLSafeSerializer(
+            list(keys), salt=f"lavande.cookie.{name}"
+        )
         serializers[(name, keys)] = serializer
     return serializer
 
@@ -143,7 +145,7 @@ def _open_envelope(
         return None
     now = utcnow()
     lifetime = spec.max_age or timedelta(0)
-    if expires_at <= now or expires_at > now + lifetime + timedelta(minutes=5):
+    if expires_at <= now or expires_at > now + lifetime + CLOCK_SKEW:
         return None
     return value, expires_at
 

@@ -68,6 +68,8 @@ class ConsentState:
 
 
 UNDECIDED = ConsentState()
+KNOWN_CATEGORIES = frozenset(c.value for c in OPTIONAL_CATEGORIES)
+CLOCK_SKEW = timedelta(minutes=5)  # a decision this far in the future is forged
 
 
 def new_decision(
@@ -113,11 +115,10 @@ def state_from_payload(
             or source not in SOURCES
             or not isinstance(accepted, list)
             or expires_at <= now
-            or decided_at > now + timedelta(minutes=5)
+            or decided_at > now + CLOCK_SKEW
         ):
             return UNDECIDED
-        known = {c.value for c in OPTIONAL_CATEGORIES}
-        if any(not isinstance(c, str) or c not in known for c in accepted):
+        if any(not isinstance(c, str) or c not in KNOWN_CATEGORIES for c in accepted):
             return UNDECIDED
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return UNDECIDED
