@@ -107,24 +107,24 @@ class _JSONText:
         return json.dumps(obj)
 
 
-class RememberingURLSafeSerializer(FastURLSafeSerializer):
-    """FastURLSafeSerializer that remembers the tokens it has already verified.
+class _RemembersVerified:
+    """Serializer mixin that remembers the tokens it has already verified.
 
     A returning visitor sends the same cookies with every request; checking one
     again (two base64 decodings, the HMAC, often zlib) costs several times what
     parsing its JSON does. The verified JSON text is kept per token, and each
     read still parses it anew, so no caller can alter what another one gets.
     The memory is bounded and belongs to the serializer, hence to one key set.
+    Only plain ``loads(token)`` is remembered: a salt or a ``max_age`` goes the
+    usual way.
     """
 
     remembered_tokens = 2048  # per serializer; then it starts over
     longest_remembered = 4096  # characters: the largest cookie a browser keeps
 
-    def loads(
-        self, s: str | bytes, salt: str | bytes | None = None, **kwargs: Any
-    ) -> Any:
-        if (salt is not None and salt != self.salt) or kwargs:
-            return super().loads(s, salt, **kwargs)
+    def loads(self, s: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return super().loads(s, *args, **kwargs)  # type: ignore[misc]
         verified: dict[str | bytes, str] = self.__dict__.setdefault("_verified", {})
         text = verified.get(s)
         if text is None:
@@ -134,19 +134,27 @@ class RememberingURLSafeSerializer(FastURLSafeSerializer):
                     verified.clear()
                 verified[s] = text
         try:
-            return self.serializer.loads(text)
-        except ValueError as error:
-            raise BadPayload("the signed payload is not JSON", error) from error
+            return self.serializer.loads(text)  # type: ignore[attr-defined]
+        except Exception as error:  # as itsdangerous' load_payload words it
+            raise BadPayload("the signed payload does not load", error) from error
 
     def _verified_text(self, s: str | bytes) -> str:
         """The token's JSON text, once its signature checks out (else BadSignature)."""
         token = want_bytes(s)
         last_error: BadSignature | None = None
-        for signer in self.iter_unsigners():
+        for signer in self.iter_unsigners():  # type: ignore[attr-defined]
             try:
                 # Positional: the URL-safe load_payload drops a keyword one.
-                return self.load_payload(signer.unsign(token), _JSONText)
+                return self.load_payload(signer.unsign(token), _JSONText)  # type: ignore[attr-defined]
             except BadSignature as error:
                 last_error = error
         assert last_error is not None
         raise last_error
+
+
+class RememberingURLSafeSerializer(_RemembersVerified, FastURLSafeSerializer):
+    """The shop's cookie envelopes: fast, and each token verified once."""
+
+
+class RememberingURLSafeTimedSerializer(_RemembersVerified, FastURLSafeTimedSerializer):
+    """Flask's session cookie (no ``max_age``: it lasts the browser session)."""

@@ -14,6 +14,7 @@ from eshop.signing import (
     FastURLSafeSerializer,
     FastURLSafeTimedSerializer,
     RememberingURLSafeSerializer,
+    RememberingURLSafeTimedSerializer,
 )
 
 KEYS = ["an-old-key-" + "o" * 40, "the-new-key-" + "n" * 40]
@@ -91,3 +92,19 @@ def test_the_memory_is_bounded() -> None:
         assert len(remembering._verified) <= 3
     assert remembering.loads(huge) == bulky
     assert huge not in remembering._verified
+
+
+def test_the_remembering_session_serializer_reads_flask_sessions() -> None:
+    options = {
+        "salt": "cookie-session",
+        "serializer": session_json_serializer,
+        "signer_kwargs": {"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    }
+    token = URLSafeTimedSerializer(KEYS, **options).dumps({"csrf_token": "abc"})
+    remembering = RememberingURLSafeTimedSerializer(KEYS, **options)
+    for _ in range(2):
+        assert remembering.loads(token) == {"csrf_token": "abc"}
+    with pytest.raises(BadSignature):
+        remembering.loads(token[:-2] + "xx")
+    with pytest.raises(BadSignature):  # a max_age still applies, unremembered
+        remembering.loads(token, max_age=-1)

@@ -7,7 +7,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Response
 from itsdangerous import BadSignature
 
-from eshop.signing import FastURLSafeTimedSerializer
+from eshop.signing import RememberingURLSafeTimedSerializer
 
 from . import service
 
@@ -21,17 +21,19 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
     The session never becomes permanent: it lives for the browser session only.
     """
 
-    def get_signing_serializer(self, app: Flask) -> FastURLSafeTimedSerializer | None:
+    def get_signing_serializer(
+        self, app: Flask
+    ) -> RememberingURLSafeTimedSerializer | None:
         """Flask's serializer (same salt, key derivation and digest, so sessions
         signed before stay valid), signing through C and built once per key set
-        instead of once per request."""
+        instead of once per request, and remembering the cookies it verified."""
         if not app.secret_key:
             return None
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
         serializer = serializers.get(keys)
         if serializer is None:
-            serializer = serializers[keys] = FastURLSafeTimedSerializer(
+            serializer = serializers[keys] = RememberingURLSafeTimedSerializer(
                 list(keys),
                 salt=self.salt,
                 serializer=self.serializer,
