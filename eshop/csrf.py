@@ -20,14 +20,32 @@ SALT = "wtf-csrf-token"  # Flask-WTF's
 SERIALIZERS_KEY = "lavande.csrf.serializers"
 
 
-def _serializer(app: Flask, secret_key: Any) -> FastURLSafeTimedSerializer:
+class CSRFSerializer(FastURLSafeTimedSerializer):
+    """Signs the session's raw token: its encoded payload (JSON, a zlib attempt,
+    base64) is the same on every page of a visit, so it is worked out once per
+    raw token; only the timestamp and signature are made per request."""
+
+    remembered_payloads = 1024  # raw tokens; then it starts over
+
+    def dump_payload(self, obj: Any) -> bytes:
+        if not isinstance(obj, str):
+            return super().dump_payload(obj)
+        payloads: dict[str, bytes] = self.__dict__.setdefault("_payloads", {})
+        payload = payloads.get(obj)
+        if payload is None:
+            payload = super().dump_payload(obj)
+            if len(payloads) >= self.remembered_payloads:
+                payloads.clear()
+            payloads[obj] = payload
+        return payload
+
+
+def _serializer(app: Flask, secret_key: Any) -> CSRFSerializer:
     """Built once per secret key and kept on the app."""
     serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
     serializer = serializers.get(secret_key)
     if serializer is None:
-        serializer = serializers[secret_key] = FastURLSafeTimedSerializer(
-            secret_key, salt=SALT
-        )
+        serializer = serializers[secret_key] = CSRFSerializer(secret_key, salt=SALT)
     return serializer
 
 

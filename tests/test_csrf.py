@@ -38,3 +38,21 @@ def test_a_form_posted_with_csrf_token_passes_csrf_protect(app: Flask) -> None:
     )
     assert refused.status_code == 400
     assert accepted.status_code == 303
+
+
+def test_a_later_page_of_the_visit_still_gets_flask_wtfs_token(
+    app: Flask, monkeypatch
+) -> None:
+    """The encoded raw token is remembered between requests: the signed token
+    must still be exactly what Flask-WTF makes, with the new timestamp."""
+    monkeypatch.setattr("time.time", lambda: 1_800_000_000.0)
+    with app.test_request_context("/"):
+        first = csrf_token()
+        raw = session["csrf_token"]
+    monkeypatch.setattr("time.time", lambda: 1_800_000_042.0)
+    with app.test_request_context("/"):
+        session["csrf_token"] = raw
+        later = csrf_token()
+        del g.csrf_token
+        assert generate_csrf() == later != first
+        validate_csrf(later)
