@@ -7,6 +7,7 @@ every link built with ``url_for``; otherwise Accept-Language decides.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Domain, get_domain, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from werkzeug.utils import cached_property
 from wtforms.i18n import messages_path as wtforms_messages_path
 
@@ -43,8 +44,21 @@ def compile_catalogs() -> list[Path]:
     return compiled
 
 
-def select_locale() -> str:
-    """The URL's explicit ``?lang=``, else the browser's preference, else French."""
+def select_locale() -> Locale:
+    """The URL's explicit ``?lang=``, else the browser's preference, else French.
+
+    A parsed Locale, kept per code: Flask-Babel parses a code again on every
+    request, and takes a Locale as it is.
+    """
+    return _parsed_locale(_chosen_language())
+
+
+@lru_cache(maxsize=16)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _chosen_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -126,17 +140,14 @@ class Request(flask.Request):
 def share_translations(app: Flask) -> None:
     """Keep the merged catalogues in memory for the app's life.
 
-    Flask-Babel 4 hands every request a new Domain, whose cache starts empty, and
-    Flask-WTF loads WTForms' catalogue per request, so each request would read
-    every .mo file from disk again (``Request`` above keeps WTForms' catalogues).
+    Flask-Babel keeps one Domain (and its catalogue cache) per Babel object;
+    Flask-WTF would load WTForms' catalogue per request, which ``Request`` above
+    keeps instead.
     """
-    domain = Domain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.request_class = Request
 
     @app.before_request
-    def _use_shared_translations() -> None:
-        get_domain()  # creates Flask-Babel's per-request context
-        g._flask_babel.babel_domain = domain
+    def _note_explicit_language() -> None:
         # The locale itself is worked out when first needed; links need this now.
         note_explicit_language()
 
