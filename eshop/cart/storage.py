@@ -28,8 +28,11 @@ def load_cart() -> Cart:
     if CART_KEY in environ:
         return environ[CART_KEY]
     raw = consent.read_cookie(COOKIE)
-    cart = decode(raw) if raw is not None else EMPTY_CART
-    if cart is None or consent.cookie_was_rejected(COOKIE):
+    if raw is not None:  # a valid envelope: only its content can be wrong
+        cart = decode(raw)
+    else:
+        cart = None if consent.cookie_was_rejected(COOKIE) else EMPTY_CART
+    if cart is None:
         cart = EMPTY_CART
         _forget_unreadable_cookie()
     environ[CART_KEY] = cart
