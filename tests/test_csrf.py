@@ -56,3 +56,20 @@ def test_a_later_page_of_the_visit_still_gets_flask_wtfs_token(
         del g.csrf_token
         assert generate_csrf() == later != first
         validate_csrf(later)
+
+
+def test_the_csrf_check_runs_for_unsafe_methods_only(app: Flask, monkeypatch) -> None:
+    """Flask-WTF's hook is skipped on GET (nothing to protect) and still refuses
+    a POST without a token."""
+    from eshop.extensions import csrf
+
+    asked = []
+    protect = csrf.protect
+    monkeypatch.setattr(
+        csrf, "protect", lambda *a, **kw: asked.append(1) or protect(*a, **kw)
+    )
+    client = app.test_client()
+    assert client.get("/products").status_code == 200
+    assert asked == []
+    assert client.post("/consent/decide", data={"choice": "refuse"}).status_code == 400
+    assert asked == [1]
