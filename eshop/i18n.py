@@ -85,6 +85,9 @@ _ACCEPTED: dict[tuple[str, ...], str] = {}
 def note_explicit_language() -> str | None:
     """The URL's ``?lang=`` if the shop speaks it, kept as ``g.explicit_lang`` for
     the links and forms of the page."""
+    query = request.environ.get("QUERY_STRING", "")
+    if "lang=" not in query and "%" not in query:
+        return None  # most pages: no need to parse the query string for it
     explicit = request.args.get("lang", "")
     if explicit in current_app.config["LANGUAGES"]:
         g.explicit_lang = explicit
