@@ -97,10 +97,41 @@ def new_decision(
     )
 
 
+KEPT_STATES = 2048  # parsed decisions kept; then it starts over
+_kept_states: dict[tuple[Any, ...], ConsentState] = {}
+
+
 def state_from_payload(
     payload: Any, *, policy_version: str, now: datetime
 ) -> ConsentState:
-    """Parse a cookie payload; anything wrong, stale or expired is undecided."""
+    """Parse a cookie payload; anything wrong, stale or expired is undecided.
+
+    A returning visitor sends the same decision on every request: it is parsed
+    once and kept (a ConsentState never changes), and its dates are checked
+    against ``now`` on every call.
+    """
+    try:
+        key = (policy_version, *(payload[k] for k in "ivdes"), *payload["c"])
+        state = _kept_states.get(key)
+    except (KeyError, TypeError):
+        key, state = None, None
+    if state is None:
+        state = _parse_payload(payload, policy_version=policy_version, now=now)
+        if state.decided and key is not None:
+            if len(_kept_states) >= KEPT_STATES:
+                _kept_states.clear()
+            _kept_states[key] = state
+    if state.decided and not _current(state, now):
+        return UNDECIDED
+    return state
+
+
+def _current(state: ConsentState, now: datetime) -> bool:
+    assert state.expires_at and state.decided_at
+    return state.expires_at > now and state.decided_at <= now + CLOCK_SKEW
+
+
+def _parse_payload(payload: Any, *, policy_version: str, now: datetime) -> ConsentState:
     try:
         if not isinstance(payload, dict) or payload.get("v") != policy_version:
             return UNDECIDED
@@ -114,15 +145,13 @@ def state_from_payload(
             or not 8 <= len(consent_id) <= 64
             or source not in SOURCES
             or not isinstance(accepted, list)
-            or expires_at <= now
-            or decided_at > now + CLOCK_SKEW
         ):
             return UNDECIDED
         if any(not isinstance(c, str) or c not in KNOWN_CATEGORIES for c in accepted):
             return UNDECIDED
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return UNDECIDED
-    return ConsentState(
+    state = ConsentState(
         decided=True,
         consent_id=consent_id,
         policy_version=policy_version,
@@ -131,3 +160,4 @@ def state_from_payload(
         source=source,
         choices={c: c.value in accepted for c in OPTIONAL_CATEGORIES},
     )
+    return state if _current(state, now) else UNDECIDED

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import make_response
 
 from eshop import consent
+from eshop.clock import utcnow
 
 
 def signed_cart(app, value: str) -> str:
@@ -41,3 +44,11 @@ def test_a_tampered_cookie_is_still_rejected_by_the_kept_signer(app):
         None,
         True,
     )
+
+
+def test_a_kept_cart_cookie_still_expires(app, monkeypatch):
+    raw = signed_cart(app, "12.1.500")
+    assert read_cart(app, raw) == ("12.1.500", False)  # opened and kept
+    later = utcnow() + timedelta(days=400)
+    monkeypatch.setattr("eshop.consent.service.utcnow", lambda: later)
+    assert read_cart(app, raw) == (None, True)
