@@ -13,8 +13,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, request, session
 
+from eshop.contexts import this_app, this_g
 from eshop.signing import FastURLSafeTimedSerializer
 
 SALT = "wtf-csrf-token"  # Flask-WTF's
@@ -52,11 +53,12 @@ def _serializer(app: Flask, secret_key: Any) -> CSRFSerializer:
 
 def csrf_token() -> str:
     """This request's signed CSRF token: what ``generate_csrf()`` would return."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
+    request_globals = this_g()
     field_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field_name is None:
         raise RuntimeError("A field name is required to use CSRF.")
-    if field_name not in g:
+    if field_name not in request_globals:
         secret_key = app.config.get("WTF_CSRF_SECRET_KEY", app.secret_key)
         if secret_key is None:
             raise RuntimeError("A secret key is required to use CSRF.")
@@ -68,8 +70,8 @@ def csrf_token() -> str:
         except TypeError:
             session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
             token = serializer.dumps(session[field_name])
-        setattr(g, field_name, token)
-    return g.get(field_name)
+        setattr(request_globals, field_name, token)
+    return request_globals.get(field_name)
 
 
 def check_only_unsafe_methods(app: Flask) -> None:

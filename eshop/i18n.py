@@ -21,6 +21,8 @@ from flask_babel import get_locale, get_translations
 from werkzeug.utils import cached_property
 from wtforms.i18n import messages_path as wtforms_messages_path
 
+from eshop.contexts import this_g, this_request
+
 PACKAGE_DIR = Path(__file__).parent
 
 
@@ -65,11 +67,12 @@ def _chosen_language() -> str:
     explicit = note_explicit_language()
     if explicit:
         return explicit
-    header = request.headers.get("Accept-Language", "")
+    req = this_request()
+    header = req.headers.get("Accept-Language", "")
     key = (header, *languages)
     chosen = _ACCEPTED.get(key)
     if chosen is None:
-        chosen = request.accept_languages.best_match(languages) or languages[0]
+        chosen = req.accept_languages.best_match(languages) or languages[0]
         if len(header) <= 256:  # browsers send a handful of distinct values
             if len(_ACCEPTED) >= 1024:
                 _ACCEPTED.clear()
@@ -85,7 +88,7 @@ _ACCEPTED: dict[tuple[str, ...], str] = {}
 def note_explicit_language() -> str | None:
     """The URL's ``?lang=`` if the shop speaks it, kept as ``g.explicit_lang`` for
     the links and forms of the page."""
-    query = request.environ.get("QUERY_STRING", "")
+    query = this_request().environ.get("QUERY_STRING", "")
     if "lang=" not in query and "%" not in query:
         return None  # most pages: no need to parse the query string for it
     explicit = request.args.get("lang", "")
@@ -105,7 +108,7 @@ def current_language() -> str:
     context lookups each time, so the locale it already chose is read directly
     (``force_locale`` replaces that object, so forcing still works).
     """
-    babel_context = g.get("_flask_babel") if has_app_context() else None
+    babel_context = this_g().get("_flask_babel") if has_app_context() else None
     locale = getattr(babel_context, "babel_locale", None) or get_locale()
     if locale is None:
         return current_app.config["BABEL_DEFAULT_LOCALE"]

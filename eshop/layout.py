@@ -24,15 +24,13 @@ from typing import Any
 
 from flask import (
     Flask,
-    current_app,
-    g,
     get_flashed_messages,
     render_template,
-    request,
     url_for,
 )
 from markupsafe import Markup, escape
 
+from eshop.contexts import this_app, this_g, this_request
 from eshop.i18n import current_language
 
 EXTENSION_KEY = "lavande.layout"
@@ -97,7 +95,7 @@ class Kept:
 
 
 def _layout(app: Flask | None = None) -> _Layout:
-    return (app or current_app).extensions[EXTENSION_KEY]
+    return (app or this_app()).extensions[EXTENSION_KEY]
 
 
 def _provide(layout: _Layout, name: str) -> str:
@@ -121,14 +119,15 @@ def slot(name: str) -> Markup:
 def link_shape() -> tuple[str, str | None, str]:
     """What a rendering's links and words depend on besides its own key (worked
     out once per request: a page asks for it once per kept part)."""
-    environ = request.environ
+    req = this_request()
+    environ = req.environ
     shape = environ.get(SHAPE_KEY)
     if shape is None:
         language = current_language()
         shape = environ[SHAPE_KEY] = (
             language,
-            g.get("explicit_lang"),
-            request.script_root,
+            this_g().get("explicit_lang"),
+            req.script_root,
         )
     return shape
 
@@ -146,7 +145,7 @@ def render_kept(
     rendered once with markers in place of the values.
     """
     context = dict(context or {})
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     layout = _layout(app)
     if app.jinja_env.auto_reload:
         return Markup(render_template(template, **context, **values))
@@ -179,12 +178,13 @@ def keep(template: str, context: Mapping[str, Any], names: set[str]) -> Kept | N
 def language_switch() -> Markup:
     """A link to this very page (same arguments) in the other language."""
     other = "en" if current_language() == "fr" else "fr"
-    endpoint = request.endpoint or "catalog.home"
-    arguments = {**(request.view_args or {}), **request.args.to_dict(), "lang": other}
-    if len(request.query_string) > MAX_KEPT_QUERY:
+    req = this_request()
+    endpoint = req.endpoint or "catalog.home"
+    arguments = {**(req.view_args or {}), **req.args.to_dict(), "lang": other}
+    if len(req.query_string) > MAX_KEPT_QUERY:
         return render_kept("_language_switch.html", href=url_for(endpoint, **arguments))
     # url_for costs more than the rest of the switch: its links are kept too.
-    key = (endpoint, request.script_root, *arguments.items())
+    key = (endpoint, req.script_root, *arguments.items())
     links = _layout().links
     href = links.get(key)
     if href is None:

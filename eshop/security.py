@@ -6,8 +6,10 @@ calls ``allow_csp_source``; nothing else loosens the policy.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask.wrappers import Response
+
+from eshop.contexts import this_app
 
 BASE_POLICY: dict[str, list[str]] = {
     "default-src": ["'self'"],
@@ -61,7 +63,7 @@ def content_security_policy() -> str:
 def sends_hsts() -> bool:
     """HSTS only in production behind HTTPS (secure cookies), never in development,
     where it would pin 127.0.0.1 to HTTPS in the developer's browser."""
-    app = current_app
+    app = this_app()
     production = not (app.debug or app.testing)
     return production and bool(app.config.get("SESSION_COOKIE_SECURE", False))
 

@@ -17,6 +17,7 @@ from flask.wrappers import Response
 from itsdangerous import BadData
 
 from eshop.clock import utcnow
+from eshop.contexts import this_app, this_request
 from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
@@ -36,7 +37,7 @@ class UnregisteredCookie(LookupError):
 
 def registry() -> Registry:
     """The registry of the running app."""
-    return current_app.extensions["lavande.consent"]
+    return this_app().extensions["lavande.consent"]
 
 
 def init_registry(app: Flask) -> Registry:
@@ -62,7 +63,7 @@ def _serializer(name: str) -> RememberingURLSafeSerializer:
     """The cookie's signer, built once per (cookie, key set) and kept on the app:
     rotating SECRET_KEY or its fallbacks simply builds a new one. It signs through
     C (``eshop.signing``): same signatures, a twentieth of the cost."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     keys = (*app.config.get("SECRET_KEY_FALLBACKS", ()), app.secret_key)
     serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
     serializer = serializers.get((name, keys))
@@ -89,14 +90,15 @@ def _memo() -> dict[str, Any]:
     registry), so a request goes through Flask's context-local proxies for them
     once rather than at each step of each read.
     """
-    environ = request.environ
+    req = this_request()
+    environ = req.environ
     memo = environ.get(ENV_MEMO)
     if memo is None:
         memo = environ[ENV_MEMO] = {
             "cookies": {},
             "rejected": set(),
             "environ": environ,
-            "sent": request.cookies,
+            "sent": req.cookies,
             "registry": registry(),
         }
     return memo
