@@ -153,7 +153,12 @@ def share_translations(app: Flask) -> None:
     app.request_class = Request
 
     @app.before_request
-    def _note_explicit_language() -> None:
+    def _choose_language_afresh() -> None:
+        # ``g`` outlives the request when a test or a command keeps an app context
+        # open: the previous request's language must not carry over.
+        request_globals = this_g()
+        request_globals.pop("_flask_babel", None)
+        request_globals.pop("explicit_lang", None)
         # The locale itself is worked out when first needed; links need this now.
         note_explicit_language()
 
