@@ -49,7 +49,7 @@ class _Layout:
     def __init__(self) -> None:
         self.providers: dict[str, SlotProvider] = {}
         self.kept: dict[Hashable, Kept | None] = {}
-        self.links: dict[Hashable, str] = {}  # the language switch's
+        self.switches: dict[Hashable, Markup] = {}  # language switches, per page
         self.lock = threading.Lock()
 
 
@@ -176,24 +176,35 @@ def keep(template: str, context: Mapping[str, Any], names: set[str]) -> Kept | N
 
 
 def language_switch() -> Markup:
-    """A link to this very page (same arguments) in the other language."""
-    other = "en" if current_language() == "fr" else "fr"
+    """A link to this very page (same arguments) in the other language.
+
+    Kept per page and query string: building the link (``url_for``, the parsed
+    arguments) costs more than the rest of the switch.
+    """
+    language = current_language()
+    other = "en" if language == "fr" else "fr"
     req = this_request()
+    app = this_app()
     endpoint = req.endpoint or "catalog.home"
-    arguments = {**(req.view_args or {}), **req.args.to_dict(), "lang": other}
-    if len(req.query_string) > MAX_KEPT_QUERY:
-        return render_kept("_language_switch.html", href=url_for(endpoint, **arguments))
-    # url_for costs more than the rest of the switch: its links are kept too.
-    key = (endpoint, req.script_root, *arguments.items())
-    links = _layout().links
-    href = links.get(key)
-    if href is None:
-        href = url_for(endpoint, **arguments)
-        with _layout().lock:
-            if len(links) >= MAX_KEPT:
-                links.clear()
-            links[key] = href
-    return render_kept("_language_switch.html", href=href)
+    query = req.query_string
+    if len(query) > MAX_KEPT_QUERY or app.jinja_env.auto_reload:
+        return _switch_to(other, endpoint)
+    key = (endpoint, req.script_root, query, language, *(req.view_args or {}).items())
+    layout = _layout(app)
+    switch = layout.switches.get(key)
+    if switch is None:
+        switch = _switch_to(other, endpoint)
+        with layout.lock:
+            if len(layout.switches) >= MAX_KEPT:
+                layout.switches.clear()
+            layout.switches[key] = switch
+    return switch
+
+
+def _switch_to(language: str, endpoint: str) -> Markup:
+    req = this_request()
+    arguments = {**(req.view_args or {}), **req.args.to_dict(), "lang": language}
+    return render_kept("_language_switch.html", href=url_for(endpoint, **arguments))
 
 
 def flashed_messages() -> Markup:

@@ -111,3 +111,21 @@ def test_a_title_is_escaped_in_a_kept_page(client, make_product):
     page = client.get("/products/piege").text
 
     assert "<title>Savon &lt;b&gt;&#34;gras&#34;&lt;/b&gt; · " in page
+
+
+def test_a_kept_language_switch_follows_the_page_and_its_language(app, client, shop):
+    app.jinja_env.auto_reload = False  # keep, as in production
+    for _ in range(2):  # the second round comes from what was kept
+        french = client.get("/products?category=savons").text
+        english = client.get("/products?category=savons&lang=en").text
+        other_page = client.get("/products?category=soins").text
+        assert 'href="/products?category=savons&amp;lang=en"' in french
+        assert 'href="/products?category=savons&amp;lang=fr"' in english
+        assert 'href="/products?category=soins&amp;lang=en"' in other_page
+
+
+def test_a_request_does_not_inherit_the_previous_ones_language(client, shop):
+    """A test's app context (and ``g``) spans requests: the language must not."""
+    assert '<html lang="fr">' in client.get("/products").text
+    assert '<html lang="en">' in client.get("/products?lang=en").text
+    assert '<html lang="fr">' in client.get("/products").text
