@@ -27,7 +27,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,13 +85,23 @@ request = function()
 end
 done = function(summary, latency, requests)
   local errors = summary.errors
+  local quantiles = {}
+  for _, q in ipairs({%s}) do
+    quantiles[#quantiles + 1] = string.format("%%d", latency:percentile(q))
+  end
   io.write(string.format("RESULT {\\"requests\\": %%d, \\"duration_us\\": %%d, "
     .. "\\"p50_us\\": %%d, \\"p99_us\\": %%d, \\"errors\\": %%d, "
-    .. "\\"non2xx\\": %%d}\\n",
+    .. "\\"non2xx\\": %%d, \\"quantiles_us\\": [%%s]}\\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status,
+    table.concat(quantiles, ", ")))
 end
 """
+
+
+# Where wrk's latency distribution is sampled, finer towards the tail, so that the
+# slices of one page can be merged into one distribution (``combined``).
+QUANTILES = [q / 2 for q in range(1, 190)] + [95 + q / 10 for q in range(0, 51)]
 
 
 @dataclass
@@ -103,6 +113,9 @@ class Result:
     errors: int
     non2xx: int
     load: float  # the machine's 1-minute load average when the run ended
+    requests: int = 0
+    quantiles_ms: list[float] = field(default_factory=list)  # at QUANTILES
+    worst_slice_p99_ms: float = 0.0
 
 
 def free_port() -> int:
@@ -406,7 +419,12 @@ def run_wrk(
     """``seconds`` of load on ``paths`` (picked at random by each request)."""
     script = workdir / f"{name.replace('/', '_')}.lua"
     script.write_text(
-        LUA % (", ".join(json.dumps(p) for p in paths), json.dumps(cookie))
+        LUA
+        % (
+            ", ".join(json.dumps(p) for p in paths),
+            json.dumps(cookie),
+            ", ".join(str(q) for q in QUANTILES),
+        )
     )
     command = [WRK, "-t", "2", "-c", str(connections), "--latency"]
     output = subprocess.run(
@@ -425,6 +443,9 @@ def run_wrk(
         data["errors"],
         data["non2xx"],
         os.getloadavg()[0],
+        data["requests"],
+        [us / 1000 for us in data["quantiles_us"]],
+        data["p99_us"] / 1000,
     )
 
 
@@ -460,16 +481,36 @@ def compare_with_hello(
 
 
 def combined(name: str, slices: list[Result]) -> Result:
-    """One result for several equal slices: mean rate, median p50, worst p99."""
-    p50s = sorted(result.p50_ms for result in slices)
+    """One result for several slices: mean rate, and p50 and p99 over all their
+    requests (each slice's sampled distribution weighted by its requests)."""
+    weighted = []
+    for result in slices:
+        previous = 0.0
+        for q, latency in zip(QUANTILES, result.quantiles_ms, strict=True):
+            weighted.append((latency, (q - previous) / 100 * result.requests))
+            previous = q
+    weighted.sort()
+    total = sum(weight for _, weight in weighted)
+
+    def percentile(p: float) -> float:
+        running = 0.0
+        for latency, weight in weighted:
+            running += weight
+            if running >= total * p / 100:
+                return latency
+        return weighted[-1][0]
+
     return Result(
         name,
         sum(result.rps for result in slices) / len(slices),
-        p50s[len(p50s) // 2],
-        max(result.p99_ms for result in slices),
+        percentile(50),
+        percentile(99),
         sum(result.errors for result in slices),
         sum(result.non2xx for result in slices),
         slices[-1].load,
+        sum(result.requests for result in slices),
+        [],
+        max(result.p99_ms for result in slices),
     )
 
 
@@ -599,7 +640,8 @@ def report(
     )
     header = (
         f"{'page':34} {'req/s':>9} {'hello':>7} {'ratio':>7} {'target':>7} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'hello p99':>9} {'errors':>7} {'load':>5}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'worst':>7} {'hello p99':>9} {'errors':>7} "
+        f"{'load':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -611,7 +653,8 @@ def report(
         print(
             f"{result.name:34} {result.rps:9.0f} {baseline.rps:7.0f} {ratio:7.1%} "
             f"{target:7.0%} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-            f"{baseline.p99_ms:9.2f} {errors:7d} {result.load:5.1f}  {mark}"
+            f"{result.worst_slice_p99_ms:7.2f} {baseline.p99_ms:9.2f} {errors:7d} "
+            f"{result.load:5.1f}  {mark}"
         )
     print(
         f"reading + verifying cart and consent cookies: {cookie_us:.1f} µs per "
@@ -619,8 +662,9 @@ def report(
         f"time a worker sees them"
     )
     print(
-        "p99: the worst slice's; hello-world's beside it shows the tail the machine "
-        "itself adds at this load"
+        "p50, p99: over all the page's measured requests (its slices' distributions "
+        "merged); worst: the highest p99 of a single slice; hello p99: hello-world's "
+        "over its slices, the tail the machine itself adds at this load"
     )
     print(
         f"load: the machine's 1-minute load average after each run, on "
