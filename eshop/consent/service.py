@@ -135,33 +135,16 @@ def _read_envelope(
     return result
 
 
-OPENED_TEXTS = 2048  # text values kept per cookie and key set; then it starts over
-
-
 def _open_envelope(
     name: str, raw: str, spec: CookieSpec
 ) -> tuple[Any, datetime] | None:
     if len(raw) > MAX_COOKIE_BYTES:
         return None
-    serializer = _serializer(name)
-    # A text value (a cart, an id) cannot be altered by its reader, so the opened
-    # envelope is kept for the next request that sends the same cookie; its dates
-    # are still checked below on every read.
-    opened: dict[str, tuple[Any, datetime]] = serializer.__dict__.setdefault(
-        "lavande_opened", {}
-    )
-    envelope = opened.get(raw)
-    if envelope is None:
-        try:
-            value, expires = serializer.loads(raw)
-            envelope = (value, datetime.fromtimestamp(int(expires), UTC))
-        except (BadData, TypeError, ValueError, OverflowError, OSError):
-            return None
-        if isinstance(value, str):
-            if len(opened) >= OPENED_TEXTS:
-                opened.clear()
-            opened[raw] = envelope
-    value, expires_at = envelope
+    try:
+        value, expires = _serializer(name).loads(raw)
+        expires_at = datetime.fromtimestamp(int(expires), UTC)
+    except (BadData, TypeError, ValueError, OverflowError, OSError):
+        return None
     now = utcnow()
     lifetime = spec.max_age or timedelta(0)
     if expires_at <= now or expires_at > now + lifetime + CLOCK_SKEW:

@@ -111,12 +111,12 @@ def state_from_payload(
     against ``now`` on every call.
     """
     try:
-        key = (policy_version, *(payload[k] for k in "ivdes"), *payload["c"])
+        key = (policy_version, *(payload[k] for k in "ivdes"), tuple(payload["c"]))
         state = _kept_states.get(key)
     except (KeyError, TypeError):
         key, state = None, None
     if state is None:
-        state = _parse_payload(payload, policy_version=policy_version, now=now)
+        state = _parse_payload(payload, policy_version=policy_version)
         if state.decided and key is not None:
             if len(_kept_states) >= KEPT_STATES:
                 _kept_states.clear()
@@ -131,7 +131,9 @@ def _current(state: ConsentState, now: datetime) -> bool:
     return state.expires_at > now and state.decided_at <= now + CLOCK_SKEW
 
 
-def _parse_payload(payload: Any, *, policy_version: str, now: datetime) -> ConsentState:
+def _parse_payload(payload: Any, *, policy_version: str) -> ConsentState:
+    """The decision a payload holds, or UNDECIDED; its dates are checked by the
+    caller, on every read."""
     try:
         if not isinstance(payload, dict) or payload.get("v") != policy_version:
             return UNDECIDED
@@ -151,7 +153,7 @@ def _parse_payload(payload: Any, *, policy_version: str, now: datetime) -> Conse
             return UNDECIDED
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return UNDECIDED
-    state = ConsentState(
+    return ConsentState(
         decided=True,
         consent_id=consent_id,
         policy_version=policy_version,
@@ -160,4 +162,3 @@ def _parse_payload(payload: Any, *, policy_version: str, now: datetime) -> Conse
         source=source,
         choices={c: c.value in accepted for c in OPTIONAL_CATEGORIES},
     )
-    return state if _current(state, now) else UNDECIDED
