@@ -28,6 +28,7 @@ from .service import (
     cookie_was_rejected,
     current_state,
     delete_cookie,
+    delete_refused_cookies,
     init_registry,
     policy_version,
     read_cookie,
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
     reg = init_registry(app)
     app.session_interface = ConsentSessionInterface()
     app.after_request(vary_on_what_was_read)
+    app.after_request(delete_refused_cookies)  # runs first: Vary then sees the read
     app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
         app.wsgi_app, reg, strict=app.debug or app.testing
     )

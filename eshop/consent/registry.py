@@ -59,6 +59,9 @@ class CookieSpec:
     party: str = "first"  # "first" or "third"
     host: str | None = None  # for third-party cookies: who sets them
     signed: bool = True
+    # Sealed (encrypted and authenticated, ``sealing.py``) inside the signed
+    # envelope: for a value holding personal data, unreadable without the key.
+    sealed: bool = False
 
     def purpose(self, locale: str) -> str:
         return self.purpose_fr if locale.startswith("fr") else self.purpose_en
@@ -115,6 +118,15 @@ class Registry:
 
     def first_party(self) -> Iterable[CookieSpec]:
         return (spec for spec in self.specs if spec.party == "first")
+
+    @cached_property  # the registry is immutable: list them once, not per request
+    def optional_first_party(self) -> tuple[CookieSpec, ...]:
+        """The first-party cookies that need consent (audience, advertising)."""
+        return tuple(
+            spec
+            for spec in self.first_party()
+            if spec.category is not Category.TECHNICAL
+        )
 
     def in_category(self, category: Category) -> list[CookieSpec]:
         return [spec for spec in self.specs if spec.category is category]
@@ -185,6 +197,7 @@ def build_registry(consent_max_age_days: int, text_version: str) -> Registry:
             "Seulement si vous cochez « se souvenir de mes coordonnées » : vos nom et "
             "adresse pour votre prochaine commande.",
             MAX_LIFETIME,
+            sealed=True,
         ),
         CookieSpec(
             "visitor",

@@ -22,6 +22,7 @@ from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
 from .registry import Category, CookieSpec, Registry, build_registry
+from .sealing import seal, unseal
 from .state import CLOCK_SKEW, UNDECIDED, ConsentState, new_decision, state_from_payload
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ def _open_envelope(
     try:
         value, expires = _serializer(name).loads(raw)
         expires_at = datetime.fromtimestamp(int(expires), UTC)
+        if spec.sealed:
+            value = unseal(name, value)
     except (BadData, TypeError, ValueError, OverflowError, OSError):
         return None
     now = utcnow()
@@ -198,8 +201,12 @@ def stored_state(memo: dict[str, Any] | None = None) -> ConsentState:
         return UNDECIDED
     kept = memo.get("stored")  # parsed once per request and envelope
     if kept is None or kept[0] is not envelope:
+        reg = memo["registry"]
         state = state_from_payload(
-            envelope[0], policy_version=memo["registry"].policy_version, now=utcnow()
+            envelope[0],
+            policy_version=reg.policy_version,
+            now=utcnow(),
+            max_age=_spec("consent", reg).max_age or timedelta(0),
         )
         kept = memo["stored"] = (envelope, state)
     return kept[1]
@@ -223,6 +230,25 @@ def vary_on_what_was_read(response: Response) -> Response:
     ]
     if read:
         add_vary(response, *read)
+    return response
+
+
+def delete_refused_cookies(response: Response) -> Response:
+    """Delete the optional cookies the browser still sends for a category the
+    visitor has not accepted (refused, refused by Global Privacy Control, or no
+    decision in force), so what they refused does not linger in their browser."""
+    memo = _memo()
+    sent = memo["sent"]
+    if not sent:
+        return response
+    lingering = [s for s in memo["registry"].optional_first_party if s.name in sent]
+    if not lingering:
+        return response
+    state = _state(memo)
+    written = {name for name, _ in memo["environ"].get(ENV_WRITTEN, ())}
+    for spec in lingering:
+        if not state.allows(spec.category) and spec.name not in written:
+            delete_cookie(response, spec.name)
     return response
 
 
@@ -362,7 +388,8 @@ def set_cookie(
         expires = existing[1]
     else:
         expires = utcnow().replace(microsecond=0) + (spec.max_age or timedelta(0))
-    token = _serializer(name).dumps([value, int(expires.timestamp())])
+    stored = seal(name, value) if spec.sealed else value
+    token = _serializer(name).dumps([stored, int(expires.timestamp())])
     if len(token) + len(name) + 100 > MAX_COOKIE_BYTES:
         raise ValueError(f"cookie {name!r} would exceed {MAX_COOKIE_BYTES} bytes")
     _write(response, spec, token, expires)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .registry import OPTIONAL_CATEGORIES, Category
+from .registry import MAX_LIFETIME, OPTIONAL_CATEGORIES, Category
 
 SOURCES = ("banner", "preferences", "embed")
 # Decisions that outweigh Global Privacy Control: the visitor opted in on purpose, on
@@ -102,21 +102,28 @@ _kept_states: dict[tuple[Any, ...], ConsentState] = {}
 
 
 def state_from_payload(
-    payload: Any, *, policy_version: str, now: datetime
+    payload: Any,
+    *,
+    policy_version: str,
+    now: datetime,
+    max_age: timedelta = MAX_LIFETIME,
 ) -> ConsentState:
     """Parse a cookie payload; anything wrong, stale or expired is undecided.
 
-    A returning visitor sends the same decision on every request: it is parsed
-    once and kept (a ConsentState never changes), and its dates are checked
-    against ``now`` on every call.
+    A decision lasts at most ``max_age`` (the policy's CONSENT_MAX_AGE_DAYS) from
+    when it was made, whatever expiry it claims. A returning visitor sends the
+    same decision on every request: it is parsed once and kept (a ConsentState
+    never changes), and its dates are checked against ``now`` on every call.
     """
-    try:
-        key = (policy_version, *(payload[k] for k in "ivdes"), tuple(payload["c"]))
+    key = None
+    state = None
+    if type(payload) is dict:
+        # The exact payload: repr tells a list from a dict or a tuple, True from 1
+        # and 1 from 1.0, so only what parses the same shares an entry.
+        key = (policy_version, max_age, repr(payload))
         state = _kept_states.get(key)
-    except (KeyError, TypeError):
-        key, state = None, None
     if state is None:
-        state = _parse_payload(payload, policy_version=policy_version)
+        state = _parse_payload(payload, policy_version=policy_version, max_age=max_age)
         if state.decided and key is not None:
             if len(_kept_states) >= KEPT_STATES:
                 _kept_states.clear()
@@ -131,7 +138,9 @@ def _current(state: ConsentState, now: datetime) -> bool:
     return state.expires_at > now and state.decided_at <= now + CLOCK_SKEW
 
 
-def _parse_payload(payload: Any, *, policy_version: str) -> ConsentState:
+def _parse_payload(
+    payload: Any, *, policy_version: str, max_age: timedelta
+) -> ConsentState:
     """The decision a payload holds, or UNDECIDED; its dates are checked by the
     caller, on every read."""
     try:
@@ -158,7 +167,7 @@ def _parse_payload(payload: Any, *, policy_version: str) -> ConsentState:
         consent_id=consent_id,
         policy_version=policy_version,
         decided_at=decided_at,
-        expires_at=expires_at,
+        expires_at=min(expires_at, decided_at + max_age),
         source=source,
         choices={c: c.value in accepted for c in OPTIONAL_CATEGORIES},
     )
