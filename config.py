@@ -31,6 +31,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     SESSION_REFRESH_EACH_REQUEST = False
+    SESSION_MAX_AGE_HOURS = 24  # a session cookie signed longer ago is refused
     REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's; never set (see consent)
     WTF_CSRF_TIME_LIMIT = 3600 * 8
 
@@ -44,9 +45,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
 
-    # Rate limits (memory by default; Redis when RATELIMIT_STORAGE_URI points at it)
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits and login locks: counted in the shop's own database (shared by
+    # every process, kept across restarts), or Redis with redis://host:port/db.
+    RATELIMIT_STORAGE_URI = "database://"
     RATELIMIT_HEADERS_ENABLED = True
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-* are believed
 
     # Mail: without MAIL_SERVER, the outbox writes .eml files under instance/mail/
     MAIL_SERVER: str | None = None
@@ -80,6 +83,10 @@ class Config:
 
     # Back office
     ADMIN_IDLE_TIMEOUT_MINUTES = 30  # the owner logs in again after this idle time
+    ADMIN_SESSION_MAX_HOURS = 12  # ... and after this long, however active
+    # Failed logins for one account (from any address) past the lock threshold
+    # slow each further attempt down by a second more, up to this many seconds.
+    ADMIN_LOGIN_MAX_DELAY_SECONDS = 5.0
     STOCK_ALERT_THRESHOLD = 5  # the dashboard lists products at or below this stock
     ADMIN_QUEUE_TIME_BUDGET_SECONDS = 5.0  # a campaign is queued in slices this long
 
@@ -103,7 +110,7 @@ class TestingConfig(Config):
     SECRET_KEY = "lavande-testing-key"
     SERVER_NAME = None
     PUBLIC_BASE_URL = "http://localhost"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "database://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     AUDIENCE_FLUSH_SECONDS = 0.0  # no writer thread: tests flush the buffer by hand
 
@@ -136,8 +143,11 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "MAIL_NEWSLETTER_SENDER": str,
     "MAIL_OWNER_ADDRESS": str,
     "RATELIMIT_STORAGE_URI": str,
+    "TRUSTED_PROXIES": int,
+    "SESSION_MAX_AGE_HOURS": int,
     "CONSENT_MAX_AGE_DAYS": int,
     "ADMIN_IDLE_TIMEOUT_MINUTES": int,
+    "ADMIN_SESSION_MAX_HOURS": int,
     "NEWSLETTER_TOKEN_MAX_AGE_DAYS": int,
     "SHOP_IBAN": str,
     "SHOP_BIC": str,

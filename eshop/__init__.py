@@ -57,6 +57,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -97,9 +98,17 @@ def check(app: Flask) -> None:
             "Set SECRET_KEY to a random value of at least 32 characters, e.g. "
             "python -c 'import secrets; print(secrets.token_hex(32))'"
         )
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if production and storage.split("://")[0].endswith("memory"):
+        raise ConfigurationError(
+            "RATELIMIT_STORAGE_URI names a per-process store: every worker would keep "
+            "its own login locks and limits, lost at each restart. Leave the default "
+            "(database://, the shop's database) or use redis://host:port/db."
+        )
 
 
 def register_extensions(app: Flask) -> None:
+    import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
     from eshop import consent, database, i18n, layout, security
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from eshop.mail import dev_worker as outbox_dev_worker
@@ -121,6 +130,19 @@ def register_extensions(app: Flask) -> None:
     consent.init_app(app)
     security.init_app(app)
     outbox_dev_worker.init_app(app)  # debug server only: a thread sends the outbox
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Believe ``X-Forwarded-For``, ``-Proto`` and ``-Host`` from exactly
+    ``TRUSTED_PROXIES`` proxies in front (none by default: a client could forge
+    them). Outermost, so the consent guard and the app see the real client."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from typing import Any
 
 from itsdangerous import (
     BadPayload,
     BadSignature,
+    SignatureExpired,
     Signer,
     TimestampSigner,
     URLSafeSerializer,
@@ -112,40 +114,61 @@ class _RemembersVerified:
 
     A returning visitor sends the same cookies with every request; checking one
     again (two base64 decodings, the HMAC, often zlib) costs several times what
-    parsing its JSON does. The verified JSON text is kept per token, and each
-    read still parses it anew, so no caller can alter what another one gets.
-    The memory is bounded and belongs to the serializer, hence to one key set.
-    Only plain ``loads(token)`` is remembered: a salt or a ``max_age`` goes the
-    usual way.
+    parsing its JSON does. The verified JSON text is kept per token (with its
+    signing time, for a timed token), and each read still parses it anew, so no
+    caller can alter what another one gets. The memory is bounded and belongs to
+    the serializer, hence to one key set. ``loads(token)`` and, for a timed
+    token, ``loads(token, max_age=…)`` are remembered (the age is checked on every
+    read, as itsdangerous checks it); a salt or other options go the usual way.
     """
 
     remembered_tokens = 2048  # per serializer; then it starts over
     longest_remembered = 4096  # characters: the largest cookie a browser keeps
 
-    def loads(self, s: str | bytes, *args: Any, **kwargs: Any) -> Any:
+    def loads(
+        self, s: str | bytes, *args: Any, max_age: int | None = None, **kwargs: Any
+    ) -> Any:
         if args or kwargs:
+            if max_age is not None:
+                kwargs["max_age"] = max_age
             return super().loads(s, *args, **kwargs)  # type: ignore[misc]
-        verified: dict[str | bytes, str] = self.__dict__.setdefault("_verified", {})
-        text = verified.get(s)
-        if text is None:
-            text = self._verified_text(s)
+        verified: dict[str | bytes, tuple[str, int | None]] = self.__dict__.setdefault(
+            "_verified", {}
+        )
+        entry = verified.get(s)
+        if entry is None:
+            entry = self._verified_text(s)
             if len(s) <= self.longest_remembered:
                 if len(verified) >= self.remembered_tokens:
                     verified.clear()
-                verified[s] = text
+                verified[s] = entry
+        text, signed_at = entry
+        if max_age is not None:
+            if signed_at is None:
+                raise TypeError("max_age needs a timed serializer")
+            age = int(time.time()) - signed_at
+            if age > max_age or age < 0:
+                raise SignatureExpired(f"Signature age {age} is outside 0..{max_age}")
         try:
             return self.serializer.loads(text)  # type: ignore[attr-defined]
         except Exception as error:  # as itsdangerous' load_payload words it
             raise BadPayload("the signed payload does not load", error) from error
 
-    def _verified_text(self, s: str | bytes) -> str:
-        """The token's JSON text, once its signature checks out (else BadSignature)."""
+    def _verified_text(self, s: str | bytes) -> tuple[str, int | None]:
+        """The token's JSON text and, for a timed token, when it was signed (seconds
+        since the epoch), once its signature checks out (else BadSignature)."""
         token = want_bytes(s)
         last_error: BadSignature | None = None
         for signer in self.iter_unsigners():  # type: ignore[attr-defined]
             try:
+                signed_at = None
+                if isinstance(signer, TimestampSigner):
+                    value, moment = signer.unsign(token, return_timestamp=True)
+                    signed_at = int(moment.timestamp())
+                else:
+                    value = signer.unsign(token)
                 # Positional: the URL-safe load_payload drops a keyword one.
-                return self.load_payload(signer.unsign(token), _JSONText)  # type: ignore[attr-defined]
+                return self.load_payload(value, _JSONText), signed_at  # type: ignore[attr-defined]
             except BadSignature as error:
                 last_error = error
         assert last_error is not None
@@ -157,4 +180,4 @@ class RememberingURLSafeSerializer(_RemembersVerified, FastURLSafeSerializer):
 
 
 class RememberingURLSafeTimedSerializer(_RemembersVerified, FastURLSafeTimedSerializer):
-    """Flask's session cookie (no ``max_age``: it lasts the browser session)."""
+    """Flask's session cookie, read with the shop's ``max_age``."""

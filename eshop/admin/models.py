@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -16,6 +17,11 @@ from eshop.extensions import db
 OWNER_EMAIL_INFO = {"personal": False, "why": "shop owner's own login"}
 
 
+def new_session_stamp() -> str:
+    """A fresh, unguessable session stamp."""
+    return secrets.token_hex(16)
+
+
 class Owner(UserMixin, db.Model):
     """Someone who runs the shop from /admin; only a password hash is stored."""
 
@@ -26,12 +32,10 @@ class Owner(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Carried in every session this owner opens; a new one (logout, a new
+    # password) ends every copy of every session cookie issued before.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_session_stamp)
 
     def get_id(self) -> str:
-        """The id kept in the session, stamped with the last password change so that
-        changing the password ends every other session."""
-        return f"{self.id}:{password_stamp(self.password_changed_at)}"
-
-
-def password_stamp(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
+        """The id Flask-Login keeps in the session, with the owner's session stamp."""
+        return f"{self.id}:{self.session_stamp}"

@@ -18,7 +18,7 @@ from eshop.catalog.models import Category, Product
 from eshop.clock import utcnow
 from eshop.extensions import db
 
-from .models import Owner
+from .models import Owner, new_session_stamp
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -77,12 +77,22 @@ def create_or_reset_owner(email: str, password: str) -> tuple[Owner, bool]:
     else:
         owner.password_hash = _hash(password)
         owner.password_changed_at = utcnow()
+        owner.session_stamp = new_session_stamp()
     db.session.commit()
     return owner, created
 
 
-# A real hash to check against when the email is unknown, so both cases take as long.
+# A real hash to check against when the email is unknown, so both cases take as
+# long: one per hash method, made once (making it costs as much as checking it).
 _DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    dummy = _DUMMY_HASHES.get(method)
+    if dummy is None:
+        dummy = _DUMMY_HASHES[method] = _hash("not the password")
+    return dummy
 
 
 def authenticate(email: str, password: str) -> Owner | None:
@@ -94,9 +104,7 @@ def authenticate(email: str, password: str) -> Owner | None:
             db.select(Owner).filter_by(email=normalise_email(email))
         ).scalar_one_or_none()
     if owner is None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        dummy = _DUMMY_HASHES.setdefault(method, _hash("not the password"))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(owner.password_hash, password):
         return None
@@ -111,7 +119,17 @@ def change_password(owner_id: int, current_password: str, new_password: str) -> 
     check_new_password(new_password)
     owner.password_hash = _hash(new_password)
     owner.password_changed_at = utcnow()
+    owner.session_stamp = new_session_stamp()
     db.session.commit()
+
+
+def end_every_session(owner_id: int) -> None:
+    """Give the owner a new session stamp: every session cookie issued before, and
+    every copy of one, stops opening the back office."""
+    owner = db.session.get(Owner, owner_id)
+    if owner is not None:
+        owner.session_stamp = new_session_stamp()
+        db.session.commit()
 
 
 def get_owner(owner_id: int) -> Owner | None:

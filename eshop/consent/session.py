@@ -18,7 +18,9 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
     """Flask's recipe (signed, salted, key rotation), with the cookie I/O handed to
     the consent service so the guard sees the session cookie like any other.
 
-    The session never becomes permanent: it lives for the browser session only.
+    The session never becomes permanent: it lives for the browser session only,
+    and the server refuses a cookie signed more than ``SESSION_MAX_AGE_HOURS`` ago
+    (a browser may keep a "session" cookie for months; a copy, for ever).
     """
 
     def get_signing_serializer(
@@ -51,8 +53,9 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
         raw = service.read_raw_cookie(self.get_cookie_name(app))
         if not raw or len(raw) > service.MAX_COOKIE_BYTES:
             return self.session_class()
+        max_age = int(app.config["SESSION_MAX_AGE_HOURS"] * 3600)
         try:
-            data = serializer.loads(raw)
+            data = serializer.loads(raw, max_age=max_age)
         except (BadSignature, ValueError, TypeError, UnicodeError):
             return self.session_class()
         if not isinstance(data, dict):
