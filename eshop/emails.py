@@ -65,3 +65,14 @@ def normalise_email_or_none(address: str) -> str | None:
         return normalise_email(address)
     except InvalidEmailAddress:
         return None
+
+
+def ascii_spelling(address: str) -> str | None:
+    """The canonical address with its domain in IDNA (punycode), or None when the
+    local part is not ASCII; how the newsletter spelled addresses before
+    migration 0012, so links sent then still match their subscriber."""
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.ascii_email.lower() if checked.ascii_email else None

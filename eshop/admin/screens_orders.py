@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
 from eshop.clock import utcnow
+from eshop.emails import normalise_email_or_none
 from eshop.extensions import db
 from eshop.i18n import current_language
 from eshop.money import format_price
@@ -90,12 +91,14 @@ def filtered_orders(form: OrderFilterForm | None) -> Select:
     if form is None:
         return query
     if form.q.data:
-        term = form.q.data.lower()
+        term = form.q.data.strip().lower()
+        # A whole address in any spelling (punycode, capitals) finds the stored one.
+        address = normalise_email_or_none(term) if "@" in term else None
         query = query.where(
             or_(
                 Order.number.startswith(term, autoescape=True),
                 func.lower(Order.full_name).contains(term, autoescape=True),
-                func.lower(Order.email).contains(term, autoescape=True),
+                func.lower(Order.email).contains(address or term, autoescape=True),
             )
         )
     if form.status.data:

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eshop.catalog.images import ImageRejected, add_product_image, delete_image_files
 from eshop.catalog.models import Category, Product
 from eshop.clock import utcnow
+from eshop.emails import normalise_email_or_none
 from eshop.extensions import db
 
 from .models import Owner, new_session_stamp
@@ -34,8 +35,9 @@ def _hash(password: str) -> str:
 
 
 def normalise_email(email: str) -> str:
-    """The canonical form of a login email (trimmed, lower-cased)."""
-    return email.strip().lower()
+    """The shop's one spelling of a login email (``eshop.emails``); text that is no
+    address (a mistyped login) is only trimmed and lower-cased, and matches no one."""
+    return normalise_email_or_none(email) or email.strip().lower()
 
 
 def check_new_password(password: str) -> None:

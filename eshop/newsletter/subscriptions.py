@@ -20,6 +20,7 @@ from flask_babel import force_locale, gettext, lazy_gettext
 from sqlalchemy import delete, func, select, update
 
 from eshop.clock import utcnow
+from eshop.emails import InvalidEmailAddress, normalise_email
 from eshop.extensions import db
 from eshop.mail import HeaderInjection, cancel_pending, check_header_value, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
@@ -44,7 +45,6 @@ CONSENT_WORDING = lazy_gettext(
 )
 RESEND_INTERVAL = timedelta(hours=1)
 MAX_EMAIL_LENGTH = 254
-MAX_LOCAL_PART_LENGTH = 64  # RFC 5321; email-validator lets longer ones through
 MAX_FIRST_NAME_LENGTH = 80
 DEFAULT_TOKEN_MAX_AGE_DAYS = 7
 
@@ -53,9 +53,11 @@ DEFAULT_TOKEN_MAX_AGE_DAYS = 7
 
 
 def normalize_email(raw: str) -> str:
-    """The canonical form of an address (lowercase, ASCII domain), or InvalidEmail.
+    """The shop's one spelling of an address (``eshop.emails.normalise_email``), or
+    InvalidEmail with a message saying what is wrong.
 
-    Other domains (privacy export and erase) use it to find a subscriber.
+    Other domains (privacy export and erase) use it to find a subscriber. A
+    non-ASCII local part is refused: the mail transport cannot deliver to one.
     """
     value = (raw or "").strip()
     try:
@@ -67,19 +69,15 @@ def normalize_email(raw: str) -> str:
     if len(value) > MAX_EMAIL_LENGTH:
         raise InvalidEmail(gettext("This email address is too long."))
     try:
-        checked = validate_email(
-            value, check_deliverability=False, allow_smtputf8=False
-        )
+        validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise InvalidEmail(
             gettext("This does not look like a valid email address.")
         ) from error
-    canonical = checked.ascii_email.lower()
-    if len(checked.local_part) > MAX_LOCAL_PART_LENGTH or (
-        len(canonical) > MAX_EMAIL_LENGTH
-    ):
-        raise InvalidEmail(gettext("This email address is too long."))
-    return canonical
+    try:
+        return normalise_email(value, allow_smtputf8=False)
+    except InvalidEmailAddress as error:
+        raise InvalidEmail(gettext("This email address is too long.")) from error
 
 
 def clean_first_name(raw: str | None) -> str | None:
@@ -213,8 +211,8 @@ def confirm_subscription(token: str) -> None:
     except tokens.InvalidToken as error:
         raise InvalidLink(gettext("This confirmation link is not valid.")) from error
     subscriber = db.session.get(Subscriber, claim.subscriber_id)
-    if subscriber is None or tokens.email_digest(subscriber.email) != (
-        claim.email_digest
+    if subscriber is None or not tokens.digest_matches(
+        subscriber.email, claim.email_digest
     ):
         raise InvalidLink(gettext("This confirmation link is not valid."))
     if subscriber.status == SubscriberStatus.CONFIRMED:
@@ -262,7 +260,7 @@ def unsubscribe(token: str) -> None:
     ).scalar_one_or_none()
     if subscriber is None:
         return
-    if tokens.email_digest(subscriber.email) != digest:
+    if not tokens.digest_matches(subscriber.email, digest):
         raise InvalidLink(gettext("This unsubscribe link is not valid."))
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED

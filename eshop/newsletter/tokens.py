@@ -15,6 +15,8 @@ from itsdangerous import (
     URLSafeTimedSerializer,
 )
 
+from eshop.emails import ascii_spelling
+
 CONFIRM_SALT = "lavande.newsletter.confirm"
 UNSUBSCRIBE_SALT = "lavande.newsletter.unsubscribe"
 
@@ -41,6 +43,16 @@ class ConfirmationClaim:
 def email_digest(email: str) -> str:
     """A short fingerprint of the address, so a link dies if the row is reused."""
     return hashlib.sha256(email.encode()).hexdigest()[:16]
+
+
+def digest_matches(email: str, digest: str) -> bool:
+    """True when a link's digest was made from ``email``, in today's spelling or in
+    the punycode one the newsletter stored before migration 0012 (links already
+    sent keep working)."""
+    if email_digest(email) == digest:
+        return True
+    old_spelling = ascii_spelling(email)
+    return old_spelling is not None and email_digest(old_spelling) == digest
 
 
 def _secret_keys() -> list[str]:

@@ -25,6 +25,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from eshop.emails import InvalidEmailAddress, normalise_email
+
 from .payments import PAYMENT_METHODS
 from .shipping import ShippingOption
 
@@ -45,13 +47,28 @@ def single_line(form: FlaskForm, field: Any) -> None:
         )
 
 
+def canonical_email(form: FlaskForm, field: Any) -> None:
+    """Keep the address in the shop's one spelling, so the order is found again by
+    any spelling of it (privacy requests, the back office)."""
+    try:
+        field.data = normalise_email(field.data or "")
+    except InvalidEmailAddress as error:
+        raise ValidationError(_l("Please enter a valid email address.")) from error
+
+
 class CheckoutForm(FlaskForm):
     """Who receives the parcel, where, how it travels and how it is paid."""
 
     email = EmailField(
         _l("Email"),
         filters=[_strip],
-        validators=[InputRequired(), Length(max=254), single_line, Email()],
+        validators=[
+            InputRequired(),
+            Length(max=254),
+            single_line,
+            Email(),
+            canonical_email,
+        ],
     )
     full_name = StringField(
         _l("Full name"),

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from eshop.catalog.models import Product
 from eshop.clock import utcnow
 from eshop.extensions import db
+from eshop.emails import normalise_email
 from eshop.mail import enqueue
 from eshop.money import vat_included_split
 
@@ -208,7 +209,7 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
         subtotal_cents=subtotal,
         shipping_cents=shipping,
         total_cents=subtotal + shipping,
-        email=customer.email,
+        email=normalise_email(customer.email),
         full_name=customer.full_name,
         street=customer.street,
         postal_code=customer.postal_code,
