@@ -23,7 +23,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # resolved in create_app (instance/)
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10.0  # wait for a writer's lock, then answer 503
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Host names the shop answers for (Flask's TRUSTED_HOSTS); others get a 400.
+    # None: any host, except in production, where it defaults to PUBLIC_BASE_URL's.
+    TRUSTED_HOSTS: list[str] | None = None
 
     # Cookies: the session cookie is technical and lives for the browser session.
     SESSION_COOKIE_NAME = "session"
@@ -144,6 +148,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "MAIL_OWNER_ADDRESS": str,
     "RATELIMIT_STORAGE_URI": str,
     "TRUSTED_PROXIES": int,
+    "SQLITE_BUSY_TIMEOUT_SECONDS": float,
     "SESSION_MAX_AGE_HOURS": int,
     "CONSENT_MAX_AGE_DAYS": int,
     "ADMIN_IDLE_TIMEOUT_MINUTES": int,
@@ -176,6 +181,10 @@ def load_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             environ["DATABASE_URL"]
         )
+    if environ.get("TRUSTED_HOSTS"):
+        settings["TRUSTED_HOSTS"] = [
+            host.strip() for host in environ["TRUSTED_HOSTS"].split(",") if host.strip()
+        ]
     if environ.get("SECRET_KEY_FALLBACKS"):
         settings["SECRET_KEY_FALLBACKS"] = environ["SECRET_KEY_FALLBACKS"].split(",")
     return settings

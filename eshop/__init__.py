@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -98,6 +99,16 @@ def check(app: Flask) -> None:
             "Set SECRET_KEY to a random value of at least 32 characters, e.g. "
             "python -c 'import secrets; print(secrets.token_hex(32))'"
         )
+    public_url = urlsplit(str(app.config.get("PUBLIC_BASE_URL") or ""))
+    if production and (public_url.scheme != "https" or not public_url.hostname):
+        raise ConfigurationError(
+            "Set PUBLIC_BASE_URL to the shop's https:// address (links in mails, "
+            "the trusted host): shoppers' data must not travel in clear."
+        )
+    if production and not app.config.get("TRUSTED_HOSTS"):
+        # Flask refuses any other Host header (400): a forged one can then never
+        # come back in a redirect or a link.
+        app.config["TRUSTED_HOSTS"] = [public_url.hostname]
     storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if production and storage.split("://")[0].endswith("memory"):
         raise ConfigurationError(
@@ -113,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from eshop.mail import dev_worker as outbox_dev_worker
 
+    database.configure_engine(app)  # SQLite's lock timeout, before the engine
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -1,14 +1,31 @@
-"""Error pages in the shop's layout; a bad request never turns into a 500."""
+"""Error pages in the shop's layout; a bad request never turns into a 500.
+
+An error page never reads the request's body again (the error may be that it could
+not be read: too many parts, too large), and a database that cannot answer (locked
+past the busy timeout, read-only, unreachable) is a 503 with ``Retry-After``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import logging
+
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
+from eshop import consent
 from eshop.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30  # a lock or a maintenance window usually ends by then
 
 MESSAGES = {
     400: _l("The request could not be understood. Please go back and try again."),
@@ -18,10 +35,22 @@ MESSAGES = {
     413: _l("What you sent is too large."),
     429: _l("Too many attempts. Please wait a few minutes and try again."),
     500: _l("Something went wrong on our side. Please try again in a moment."),
+    503: _l(
+        "The shop cannot save or read anything right now. Nothing you sent was "
+        "recorded: please try again in a minute."
+    ),
 }
+UNKNOWN_HOST = _l("This shop is not served at this address.")
+
+
+def rendering_error_page() -> bool:
+    """True while an error page is rendered: its layout must not read the posted
+    form (the footer's signup form, say), which may be what failed."""
+    return bool(g.get("rendering_error_page"))
 
 
 def render_error(error: HTTPException) -> ResponseReturnValue:
+    g.rendering_error_page = True
     code = error.code or 500
     message = MESSAGES.get(code, error.description)
     if request.accept_mimetypes.best == "application/json":
@@ -30,6 +59,12 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    """A form without a valid CSRF token. With no cookie at all, the browser blocks
+    them: say so and what to allow, rather than "expired" (400 either way: the
+    request lacks what it needs; nothing forbids this visitor)."""
+    g.rendering_error_page = True
+    if not consent.request_has_cookies():
+        return consent.cookies_blocked_page(), 400
     message = _l(
         "This form has expired or was not sent by this site. Please try again."
     )
@@ -41,7 +76,25 @@ def render_internal_error(error: Exception) -> ResponseReturnValue:
     return render_error(InternalServerError())
 
 
+def render_database_unavailable(error: OperationalError) -> ResponseReturnValue:
+    """503 with Retry-After: the database is locked, read-only or unreachable;
+    the request's transaction is rolled back, so nothing was half written."""
+    log.warning("database unavailable: %s", error.orig)
+    db.session.rollback()
+    body, code = render_error(ServiceUnavailable())
+    return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def render_unknown_host(error: SecurityError) -> ResponseReturnValue:
+    """400 for a Host header the shop does not serve (``TRUSTED_HOSTS``). The page
+    builds no absolute link, so the host never comes back in it."""
+    g.rendering_error_page = True
+    return render_template("errors/unknown_host.html", message=UNKNOWN_HOST), 400
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, render_database_unavailable)
+    app.register_error_handler(SecurityError, render_unknown_host)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(InternalServerError, render_internal_error)

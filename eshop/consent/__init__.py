@@ -16,6 +16,7 @@ from flask import Flask
 from eshop.layout import provide_slot
 
 from .banner import banner_html, embed_placeholder
+from .blocked import cookies_blocked_page, request_has_cookies
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .forms import current_path
 from .guard import ConsentGuard, CookieViolation
@@ -53,6 +54,7 @@ __all__ = [
     "banner_kind",
     "cookie_expires_at",
     "cookie_was_rejected",
+    "cookies_blocked_page",
     "current_path",
     "current_state",
     "decisions_per_day",
@@ -63,6 +65,7 @@ __all__ = [
     "read_cookie",
     "record_decision",
     "registry",
+    "request_has_cookies",
     "set_cookie",
 ]
 

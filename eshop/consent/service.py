@@ -15,9 +15,11 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
 from itsdangerous import BadData
+from sqlalchemy.exc import SQLAlchemyError
 
 from eshop.clock import utcnow
 from eshop.contexts import this_app, this_request
+from eshop.extensions import db
 from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
@@ -316,31 +318,62 @@ def record_decision(
     """Store a new decision, log it as proof, and delete in the same response every
     first-party cookie of each category not accepted (Max-Age=0).
 
-    Commits the log row. Returns the consent now in force, which Global Privacy
-    Control still restricts when the decision came from the banner.
+    Commits the log row. When the database cannot take it (locked, read-only),
+    the banner still closes: a refusal is stored as chosen (it needs no proof),
+    an acceptance is stored as a refusal, since no proof means no consent the shop
+    could rely on. Returns the consent now in force, which Global Privacy Control
+    still restricts when the decision came from the banner.
     """
     previous = current_state()
-    state = new_decision(
-        accepted,
-        source=source,
-        policy_version=policy_version(),
-        now=utcnow(),
-        lifetime=_spec("consent").max_age or timedelta(0),
-        consent_id=previous.consent_id,
-    )
+
+    def decision(categories: set[Category]) -> ConsentState:
+        return new_decision(
+            categories,
+            source=source,
+            policy_version=policy_version(),
+            now=utcnow(),
+            lifetime=_spec("consent").max_age or timedelta(0),
+            consent_id=previous.consent_id,
+        )
+
+    state = decision(accepted)
     in_force = state.with_gpc() if sends_gpc() else state
     _set_state(in_force)
     set_cookie(response, "consent", state.to_payload(), fresh=True)
     for spec in registry().first_party():
+    if not _logged(in_force) and _accepts_optional(in_force):
+        # No proof, no consent the shop could rely on: the visitor is treated as
+        # having refused (what needs no proof) until they choose again.
+        state = decision(set())
+        in_force = state.with_gpc() if sends_gpc() else state
         if spec.category is not Category.TECHNICAL and not in_force.allows(
             spec.category
         ):
             delete_cookie(response, spec.name)
-    log_decision(in_force, registry())
     return in_force
 
 
 # --- writing ----------------------------------------------------------------------
+
+
+def _logged(state: ConsentState) -> bool:
+    """Write the proof of ``state``; False when the database cannot take it (locked,
+    read-only): the banner must still close, so the failure is logged, not raised."""
+    try:
+        log_decision(state, registry())
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("consent decision %s could not be logged", state.consent_id)
+        return False
+    return True
+
+
+def _accepts_optional(state: ConsentState) -> bool:
+    return any(
+        state.allows(category)
+        for category in Category
+        if category is not Category.TECHNICAL
+    )
 
 
 def _record(name: str, value: str) -> None:

@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
+from eshop.errors import rendering_error_page
 from eshop.extensions import csrf, db, limiter
 from eshop.i18n import current_language
 from eshop.layout import provide_slot
@@ -24,7 +25,15 @@ SIGNUP_RATE_LIMIT = "5/minute;20/hour"
 
 
 def footer_form() -> SubscribeForm:
-    """The footer's signup form (prefixed, so it can sit beside the page's own)."""
+    """The footer's signup form (prefixed, so it can sit beside the page's own).
+
+    On an error page it does not look at the posted body, which may be the very
+    thing that failed (too many parts): the error would be raised again.
+    """
+    if rendering_error_page():
+        return SubscribeForm(
+            formdata=None, prefix="footer", source=SubscriptionSource.FOOTER
+        )
     return SubscribeForm(prefix="footer", source=SubscriptionSource.FOOTER)
 
 
