@@ -338,22 +338,19 @@ def record_decision(
 
     state = decision(accepted)
     in_force = state.with_gpc() if sends_gpc() else state
-    _set_state(in_force)
-    set_cookie(response, "consent", state.to_payload(), fresh=True)
-    for spec in registry().first_party():
     if not _logged(in_force) and _accepts_optional(in_force):
         # No proof, no consent the shop could rely on: the visitor is treated as
         # having refused (what needs no proof) until they choose again.
         state = decision(set())
         in_force = state.with_gpc() if sends_gpc() else state
+    _set_state(in_force)
+    set_cookie(response, "consent", state.to_payload(), fresh=True)
+    for spec in registry().first_party():
         if spec.category is not Category.TECHNICAL and not in_force.allows(
             spec.category
         ):
             delete_cookie(response, spec.name)
     return in_force
-
-
-# --- writing ----------------------------------------------------------------------
 
 
 def _logged(state: ConsentState) -> bool:
@@ -374,6 +371,9 @@ def _accepts_optional(state: ConsentState) -> bool:
         for category in Category
         if category is not Category.TECHNICAL
     )
+
+
+# --- writing ----------------------------------------------------------------------
 
 
 def _record(name: str, value: str) -> None:
