@@ -16,7 +16,21 @@ from flask import Flask
 
 from config import CONFIGS, DEV_SECRET_KEY, Config, default_sqlite_url, load_environment
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent  # the source tree, when the shop runs from one
+
+
+def resource_dir(name: str) -> Path:
+    """``templates``, ``static`` or ``migrations``: inside the installed package,
+    where a built wheel carries them (``lavande_build.py``), else at the top of the
+    source tree, where they live (an editable install, or a clone)."""
+    shipped = PACKAGE_DIR / name
+    return shipped if shipped.is_dir() else ROOT / name
+
+
+def runs_from_source_tree() -> bool:
+    """True for a clone or an editable install, False for an installed wheel."""
+    return not (PACKAGE_DIR / "templates").is_dir()
 
 
 class ConfigurationError(RuntimeError):
@@ -50,8 +64,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app = ShopFlask(
         __name__,
         instance_path=instance_path_for(config),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     configure(app, config)
     register_extensions(app)
@@ -62,13 +76,19 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def instance_path_for(config: type[Config] | dict[str, Any] | None) -> str:
-    """The instance folder (SQLite database, .eml mails, uploads)."""
+def instance_path_for(config: type[Config] | dict[str, Any] | None) -> str | None:
+    """The instance folder (SQLite database, .eml mails, uploads).
+
+    ``instance/`` in a source tree; for an installed wheel, Flask's own choice
+    (``<prefix>/var/eshop-instance``) unless LAVANDE_INSTANCE_PATH names one.
+    """
     if isinstance(config, type) and getattr(config, "INSTANCE_PATH", None):
         return str(config.INSTANCE_PATH)  # type: ignore[attr-defined]
     if isinstance(config, dict) and config.get("INSTANCE_PATH"):
         return str(config["INSTANCE_PATH"])
-    return os.environ.get("LAVANDE_INSTANCE_PATH", str(ROOT / "instance"))
+    if os.environ.get("LAVANDE_INSTANCE_PATH"):
+        return os.environ["LAVANDE_INSTANCE_PATH"]
+    return str(ROOT / "instance") if runs_from_source_tree() else None
 
 
 def configure(app: Flask, config: type[Config] | dict[str, Any] | None) -> None:
@@ -125,9 +145,11 @@ def register_extensions(app: Flask) -> None:
     from eshop.mail import dev_worker as outbox_dev_worker
 
     database.configure_engine(app)  # SQLite's lock timeout, before the engine
+    if runs_from_source_tree():
+        i18n.compile_stale_catalogs()  # a wheel carries them compiled
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)

@@ -7,6 +7,8 @@ every link built with ``url_for``; otherwise Accept-Language decides.
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from wtforms.i18n import messages_path as wtforms_messages_path
 from eshop.contexts import this_g, this_request
 
 PACKAGE_DIR = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 
 def translation_directories() -> list[str]:
@@ -40,10 +43,24 @@ def compile_catalogs() -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        with mo_path.open("wb") as mo_file:
+        # Written aside, then renamed: workers starting together never read half a
+        # catalogue.
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
         compiled.append(mo_path)
     return compiled
+
+
+def compile_stale_catalogs() -> None:
+    """At start-up from a source tree: compile what ``make`` did not, so a French
+    page never shows English interface text beside French form errors. A
+    read-only tree is left as it is, with a warning."""
+    try:
+        compile_catalogs()
+    except OSError as error:
+        log.warning("could not compile the translation catalogues: %s", error)
 
 
 def select_locale() -> Locale:
