@@ -83,7 +83,15 @@ class Config:
     FREE_SHIPPING_THRESHOLD_CENTS = 6000
     SHIPPING_COUNTRIES = ("FR", "BE", "LU", "MC", "CH", "DE", "ES", "IT", "NL")
     CHECKOUT_TOKEN_MAX_AGE_SECONDS = 2 * 3600  # a checkout form older than this expires
-    ORDERS_EXPIRE_DAYS = 10  # unpaid bank transfers are cancelled after this
+    # Unpaid orders (bank transfers, cash on delivery the owner has not confirmed)
+    # are cancelled after this many days by `flask orders expire`, and restocked.
+    ORDERS_EXPIRE_DAYS = 10
+    MAX_UNITS_PER_LINE = 10  # units of one product in one order (stock hoarding)
+    MAX_ORDER_CENTS = 100_000  # an order's total, shipping included: 1,000 EUR
+    # Orders placed per client address and per email address (limits syntax);
+    # a refused checkout answers 429. Shared between processes like other limits.
+    CHECKOUT_LIMIT_PER_CLIENT = "5 per 10 minutes"
+    CHECKOUT_LIMIT_PER_EMAIL = "3 per hour"
 
     # Back office
     ADMIN_IDLE_TIMEOUT_MINUTES = 30  # the owner logs in again after this idle time
@@ -158,6 +166,10 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "SHOP_BIC": str,
     "FREE_SHIPPING_THRESHOLD_CENTS": int,
     "ORDERS_EXPIRE_DAYS": int,
+    "MAX_UNITS_PER_LINE": int,
+    "MAX_ORDER_CENTS": int,
+    "CHECKOUT_LIMIT_PER_CLIENT": str,
+    "CHECKOUT_LIMIT_PER_EMAIL": str,
     "ORDER_RETENTION_YEARS": int,
     "STOCK_ALERT_THRESHOLD": int,
     "INSTAGRAM_ACCOUNT": str,

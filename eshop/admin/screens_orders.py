@@ -37,6 +37,7 @@ from eshop.orders.services import (
     InvalidTransition,
     OrderNotFound,
     cancel_order,
+    confirm_order,
     mark_delivered,
     mark_paid,
     mark_shipped,
@@ -182,6 +183,7 @@ def render_detail(
         shipping_label=method_label,
         country=country,
         status=OrderStatus,
+        expire_days=current_app.config["ORDERS_EXPIRE_DAYS"],
     )
     return body, code
 
@@ -259,6 +261,30 @@ def order_mark_shipped(order_id: int) -> ResponseReturnValue:
     return change_state(
         order_id, "shipped", lambda: mark_shipped(order_id, tracking_number)
     )
+
+
+@bp.post("/orders/<int:order_id>/confirm")
+def order_confirm(order_id: int) -> ResponseReturnValue:
+    """Confirm a cash-on-delivery order, so that it no longer expires unpaid."""
+    order = db.get_or_404(Order, order_id)
+    if not OrderActionForm().validate():
+        abort(400)
+    try:
+        confirm_order(order_id)
+    except InvalidTransition:
+        db.session.rollback()
+        db.session.refresh(order)
+        if order.confirmed_at is not None:
+            message = _l("Order %(number)s was already confirmed.")
+            flash(str(message) % {"number": order.number}, "warning")
+        else:
+            message = _l("Order %(number)s cannot be confirmed: it is %(state)s.")
+            state = status_label(order.status).lower()
+            flash(str(message) % {"number": order.number, "state": state}, "error")
+    else:
+        message = _l("Order %(number)s is confirmed: it will not expire unpaid.")
+        flash(str(message) % {"number": order.number}, "success")
+    return redirect(url_for("admin.order_detail", order_id=order_id))
 
 
 @bp.post("/orders/<int:order_id>/delivered")

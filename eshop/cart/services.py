@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from eshop.catalog.models import Product
@@ -16,6 +17,27 @@ from .codec import MAX_LINES, MAX_QUANTITY, Cart, CartError, CartFull, InvalidQu
 
 class UnknownProduct(CartError):
     """No product with this id is on sale."""
+
+
+class OverLineCap(InvalidQuantity):
+    """More units of one product than an order may hold (``MAX_UNITS_PER_LINE``)."""
+
+    def __init__(self, max_units: int) -> None:
+        super().__init__(max_units)
+        self.max_units = max_units
+
+
+def max_units_per_line() -> int:
+    """Units of one product an order may hold: ``MAX_UNITS_PER_LINE``, within the
+    1..99 a cart line and an order line can hold. Why a cap: without one, a single
+    anonymous order could hold all of a product's stock."""
+    configured = int(current_app.config["MAX_UNITS_PER_LINE"])
+    return max(1, min(configured, MAX_QUANTITY))
+
+
+def max_order_cents() -> int:
+    """The highest total, shipping included, of an order placed online."""
+    return int(current_app.config["MAX_ORDER_CENTS"])
 
 
 class NotEnoughStock(CartError):
@@ -112,6 +134,11 @@ def error_message(error: CartError) -> str:
             "can hold. Please check out or remove a product first.",
             count=MAX_LINES,
         )
+    if isinstance(error, OverLineCap):
+        return _(
+            "An order can hold at most %(max)d units of each product.",
+            max=error.max_units,
+        )
     if isinstance(error, InvalidQuantity):
         return _("Please choose a quantity from 1 to %(max)d.", max=MAX_QUANTITY)
     if isinstance(error, NotEnoughStock):
@@ -138,8 +165,8 @@ def add_to_cart(cart: Cart, product_id: int, quantity: int) -> Cart:
     product = _product_for_sale(product_id)
     line = cart.line_for(product_id)
     wanted = quantity + (line.quantity if line else 0)
-    if wanted > MAX_QUANTITY:
-        raise InvalidQuantity(wanted)
+    if wanted > max_units_per_line():
+        raise OverLineCap(max_units_per_line())
     if wanted > product.stock:
         raise NotEnoughStock(product.stock)
     return cart.with_quantity(product_id, wanted, product.price_cents)
@@ -155,6 +182,8 @@ def change_quantity(cart: Cart, product_id: int, quantity: int) -> Cart:
     line = cart.line_for(product_id)
     if line is None:
         raise UnknownProduct(product_id)
+    if quantity > max_units_per_line():
+        raise OverLineCap(max_units_per_line())
     product = _product_for_sale(product_id)
     if quantity > product.stock:
         raise NotEnoughStock(product.stock)

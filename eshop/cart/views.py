@@ -28,6 +28,8 @@ from .services import (
     add_to_cart,
     change_quantity,
     error_message,
+    max_order_cents,
+    max_units_per_line,
     price_cart,
 )
 from .storage import load_cart, save_cart
@@ -60,7 +62,14 @@ def _cart_page(error: str | None = None, status: int = 200) -> ResponseReturnVal
     cart = load_cart()
     priced = price_cart(cart, current_language())
     response = make_response(
-        render_template("cart/show.html", cart=priced, error=error), status
+        render_template(
+            "cart/show.html",
+            cart=priced,
+            error=error,
+            max_units=max_units_per_line(),
+            max_order_cents=max_order_cents(),
+        ),
+        status,
     )
     if priced.has_price_changes and status == 200:
         # The shopper has now seen the new prices: the notice is not repeated.

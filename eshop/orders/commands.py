@@ -17,7 +17,7 @@ orders_cli = AppGroup("orders", help="Manage orders.")
     help="Age in days (default: ORDERS_EXPIRE_DAYS).",
 )
 def expire(days: int | None) -> None:
-    """Cancel bank-transfer orders left unpaid for too long, and restock them."""
+    """Cancel orders left unpaid and unconfirmed for too long, and restock them."""
     from .services import expire_unpaid_orders
 
     days = days or current_app.config["ORDERS_EXPIRE_DAYS"]

@@ -15,15 +15,16 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from eshop.cart.services import max_order_cents, max_units_per_line
 from eshop.catalog.models import Product
 from eshop.clock import utcnow
-from eshop.extensions import db
 from eshop.emails import normalise_email
+from eshop.extensions import db
 from eshop.mail import enqueue
 from eshop.money import vat_included_split
 
@@ -51,6 +52,24 @@ class OutOfStock(OrderError):
         super().__init__(product_id, available)
         self.product_id = product_id
         self.available = available
+
+
+class TooManyUnits(OrderError):
+    """More units of one product than an order may hold (``MAX_UNITS_PER_LINE``)."""
+
+    def __init__(self, product_id: int, max_units: int) -> None:
+        super().__init__(product_id, max_units)
+        self.product_id = product_id
+        self.max_units = max_units
+
+
+class OrderTooLarge(OrderError):
+    """The order's total is above ``MAX_ORDER_CENTS``."""
+
+    def __init__(self, total_cents: int, max_cents: int) -> None:
+        super().__init__(total_cents, max_cents)
+        self.total_cents = total_cents
+        self.max_cents = max_cents
 
 
 class PriceRose(OrderError):
@@ -181,10 +200,13 @@ def place_order(request: CheckoutRequest) -> Placement:
 
 def _merge_items(items: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
     merged: dict[int, int] = {}
+    cap = max_units_per_line()
     for product_id, quantity in items:
-        if quantity < 1 or quantity > 99:
+        if quantity < 1:
             raise OutOfStock(product_id, 0)
         merged[product_id] = merged.get(product_id, 0) + quantity
+        if merged[product_id] > cap:
+            raise TooManyUnits(product_id, cap)
     # Locking rows in id order keeps concurrent checkouts from deadlocking.
     return sorted(merged.items())
 
@@ -197,6 +219,8 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
     if subtotal > request.accepted_subtotal_cents:
         raise PriceRose(subtotal)
     shipping = shipping_cost(request.shipping_method, subtotal)
+    if subtotal + shipping > max_order_cents():
+        raise OrderTooLarge(subtotal + shipping, max_order_cents())
     customer = request.customer
     order = Order(
         number=_next_order_number(),
@@ -347,12 +371,19 @@ def _enqueue_status_mail(order: Order) -> None:
 # --- states -----------------------------------------------------------------------
 
 
-def _move(order_id: int, allowed_from: tuple[str, ...], to: str, **values) -> Order:
+def _move(
+    order_id: int,
+    allowed_from: tuple[str, ...],
+    to: str,
+    *conditions: ColumnElement[bool],
+    **values,
+) -> Order:
     """Change the state only if it is still one of ``allowed_from`` (a conditional
-    update, so two clicks or two admins cannot both succeed)."""
+    update, so two clicks or two admins cannot both succeed), and ``conditions``
+    still hold."""
     moved = db.session.execute(
         update(Order)
-        .where(Order.id == order_id, Order.status.in_(allowed_from))
+        .where(Order.id == order_id, Order.status.in_(allowed_from), *conditions)
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )
@@ -408,12 +439,19 @@ def mark_delivered(order_id: int) -> Order:
 
 def cancel_order(order_id: int) -> Order:
     """Call the order off before it ships and put its stock back, exactly once."""
+    return _cancel(order_id, (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
+
+
+def _cancel(
+    order_id: int, allowed_from: tuple[str, ...], *conditions: ColumnElement[bool]
+) -> Order:
     get_order(order_id)
     with _write_transaction():
         order = _move(
             order_id,
-            (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
+            allowed_from,
             OrderStatus.CANCELLED,
+            *conditions,
             cancelled_at=utcnow(),
         )
         for line in order.lines:
@@ -428,21 +466,57 @@ def cancel_order(order_id: int) -> Order:
     return order
 
 
+def confirm_order(order_id: int) -> Order:
+    """The owner confirms a cash-on-delivery order (a call to the customer, say):
+    it will ship before payment and no longer expires. Only once, and only for a
+    method that ships before payment and an order still awaiting payment."""
+    order = get_order(order_id)
+    if not payment_method(order.payment_method).ships_before_payment:
+        raise InvalidTransition(order_id)
+    with _write_transaction():
+        confirmed = db.session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.status == OrderStatus.PENDING_PAYMENT,
+                Order.confirmed_at.is_(None),
+            )
+            .values(confirmed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if confirmed.rowcount != 1:
+            raise InvalidTransition(order_id)
+    db.session.refresh(order)
+    return order
+
+
 def expire_unpaid_orders(days: int) -> list[str]:
-    """Cancel bank-transfer orders still unpaid after ``days``; return their
-    numbers."""
+    """Cancel orders still awaiting payment after ``days`` that the owner has not
+    confirmed, whatever the payment method, and restock them; return their numbers.
+
+    A bank transfer is never "confirmed": it is paid or it expires. A cash-on-
+    delivery order is kept once the owner confirmed it, so no unpaid order holds
+    stock for good. Running it twice restocks nothing more: cancelling is a
+    conditional change of state.
+    """
     cutoff = utcnow() - timedelta(days=days)
     stale = db.session.execute(
-        db.select(Order.id).where(
+        db.select(Order.id)
+        .where(
             Order.status == OrderStatus.PENDING_PAYMENT,
-            Order.payment_method == "bank_transfer",
+            Order.confirmed_at.is_(None),
             Order.created_at < cutoff,
         )
+        .order_by(Order.id)
     ).scalars()
     cancelled = []
     for order_id in list(stale):
         try:
-            cancelled.append(cancel_order(order_id).number)
+            # Still unpaid and unconfirmed when cancelled, not only when listed.
+            order = _cancel(
+                order_id, (OrderStatus.PENDING_PAYMENT,), Order.confirmed_at.is_(None)
+            )
         except InvalidTransition:
-            continue  # paid in the meantime
+            continue  # paid, confirmed, shipped or cancelled in the meantime
+        cancelled.append(order.number)
     return cancelled

@@ -21,8 +21,10 @@ from eshop.cart.codec import EMPTY_CART
 from eshop.cart.services import PricedCart, price_cart
 from eshop.cart.storage import load_cart, save_cart
 from eshop.i18n import current_language
+from eshop.money import format_price
 
 from .forms import CheckoutForm, ForgetDetailsForm
+from .limits import count_placed_order, may_place_order
 from .payments import payment_method
 from .remembered import forget_details, remember_details, remembered_details
 from .services import (
@@ -30,8 +32,10 @@ from .services import (
     Customer,
     EmptyOrder,
     OrderError,
+    OrderTooLarge,
     OutOfStock,
     PriceRose,
+    TooManyUnits,
     UnknownChoice,
     order_by_public_id,
     order_for_token,
@@ -135,6 +139,13 @@ def place() -> ResponseReturnValue:
         _fresh_form_values(form, priced)
         error = _("Your cart changed. Please check your order and confirm again.")
         return _checkout_page(form, priced, status=409, error=error)
+    if not may_place_order(form.email.data):
+        # What the shopper typed stays in the form; only time is asked of them.
+        error = _(
+            "You have placed several orders in a short time. Please wait a little "
+            "before placing another one, or write to us."
+        )
+        return _checkout_page(form, priced, status=429, error=error)
     try:
         placement = place_order(_checkout_request(form, token_id, priced))
     except PriceRose as error:
@@ -146,6 +157,8 @@ def place() -> ResponseReturnValue:
         return _checkout_page(form, priced, status=409, error=message, price_rose=True)
     except OutOfStock as error:
         return _checkout_page(form, priced, status=409, error=_out_of_stock(error))
+    except (TooManyUnits, OrderTooLarge) as error:
+        return _checkout_page(form, priced, status=409, error=_over_cap(error))
     except (EmptyOrder, UnknownChoice):
         return _checkout_page(form, priced, status=400)
     except OrderError:
@@ -153,6 +166,7 @@ def place() -> ResponseReturnValue:
     order = placement.order
     if placement.is_new:  # audience measurement counts each sale once
         g.placed_order_product_ids = list(placement.product_ids)
+        count_placed_order(form.email.data)
     flash(_("Thank you! Your order %(number)s is placed.", number=order.number))
     response = redirect(payment_method(order.payment_method).next_url(order.public_id))
     response.status_code = 303
@@ -204,6 +218,20 @@ def _out_of_stock(error: OutOfStock) -> str:
     return _(
         "Sorry, only %(count)d of a product of your cart are left. Please review it.",
         count=error.available,
+    )
+
+
+def _over_cap(error: TooManyUnits | OrderTooLarge) -> str:
+    if isinstance(error, TooManyUnits):
+        return _(
+            "An order can hold at most %(count)d units of each product. Please lower "
+            "the quantity in your cart.",
+            count=error.max_units,
+        )
+    return _(
+        "An order placed online can total at most %(amount)s. Please remove some "
+        "products from your cart, or write to us for a larger order.",
+        amount=format_price(error.max_cents, current_language()),
     )
 
 

@@ -64,3 +64,6 @@ class ErasureRecord(db.Model):
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rows_anonymized: Mapped[int] = mapped_column(default=0)
     rows_deleted: Mapped[int] = mapped_column(default=0)
+    # A digest of the access link that asked for it (its address and date of
+    # issue), unique: a link erases once. None for an erasure from the command line.
+    link_digest: Mapped[str | None] = mapped_column(String(64), unique=True)

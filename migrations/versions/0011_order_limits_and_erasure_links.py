@@ -5,8 +5,8 @@ Revises: 0010
 Create Date: 2026-12-03
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0011"
 down_revision = "0010"
@@ -15,8 +15,24 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The owner's confirmation of a cash-on-delivery order: unconfirmed, it expires.
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True)
+        )
+    # The access link behind an erasure, so that a link erases once.
+    with op.batch_alter_table("privacy_erasure", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("link_digest", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_privacy_erasure_link_digest"), ["link_digest"]
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("privacy_erasure", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_privacy_erasure_link_digest"), type_="unique"
+        )
+        batch_op.drop_column("link_digest")
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.drop_column("confirmed_at")

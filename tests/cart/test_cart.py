@@ -134,6 +134,10 @@ def test_updating_a_product_not_in_the_cart_is_refused(app, client):
     assert response.status_code == 404
 
 
+# The cookie's worst case needs 99 units a line, above the shop's default cap.
+@pytest.mark.parametrize(
+    "app_config", [{"WTF_CSRF_ENABLED": False, "MAX_UNITS_PER_LINE": 99}]
+)
 def test_a_hundred_lines_fit_in_a_cookie_and_the_101st_is_refused(app, client):
     ids = [add_product(app, stock=99) for _ in range(101)]
     for product_id in ids[:100]:

@@ -17,6 +17,7 @@ from eshop.orders.services import (
     OutOfStock,
     PriceRose,
     cancel_order,
+    confirm_order,
     mark_delivered,
     mark_paid,
     mark_shipped,
@@ -221,7 +222,10 @@ def test_a_paid_order_can_be_cancelled(app):
     assert stock_of(app, soap) == 10
 
 
-def test_expire_cancels_old_unpaid_bank_transfers_only(app, runner):
+def test_expire_cancels_old_unpaid_and_unconfirmed_orders_only(app, runner):
+    """A bank transfer never paid and a cash-on-delivery order the owner never
+    confirmed both expire (issue 12: no unpaid order holds stock for good); a paid
+    order, a confirmed cash-on-delivery one and a recent one stay."""
     soap = add_product(app, stock=20)
     with time_machine.travel("2026-11-01 10:00:00+00:00", tick=False):
         old_unpaid = place(app, [(soap, 1)], "token-expire-00001")
@@ -229,22 +233,27 @@ def test_expire_cancels_old_unpaid_bank_transfers_only(app, runner):
         old_cod = place(
             app, [(soap, 1)], "token-expire-00003", payment="cash_on_delivery"
         )
+        confirmed_cod = place(
+            app, [(soap, 1)], "token-expire-00005", payment="cash_on_delivery"
+        )
         with app.app_context():
             mark_paid(old_paid)
+            confirm_order(confirmed_cod)
     with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False):
         recent = place(app, [(soap, 1)], "token-expire-00004")
         result = runner.invoke(args=["orders", "expire", "--days", "10"])
     assert result.exit_code == 0, result.output
-    assert "1 unpaid order(s)" in result.output
+    assert "2 unpaid order(s)" in result.output
     with app.app_context():
         states = {
             i: _db.session.get(Order, i).status
-            for i in (old_unpaid, old_paid, old_cod, recent)
+            for i in (old_unpaid, old_paid, old_cod, confirmed_cod, recent)
         }
     assert states == {
         old_unpaid: "cancelled",
         old_paid: "paid",
-        old_cod: "pending_payment",
+        old_cod: "cancelled",
+        confirmed_cod: "pending_payment",
         recent: "pending_payment",
     }
     assert stock_of(app, soap) == 17

@@ -1,0 +1,56 @@
+"""How many orders one client and one email address may place in a while.
+
+Why: one client placed 615 orders in 30 s, each mailing an address of its choice.
+Placed orders are counted in Flask-Limiter's storage (``limiter.limiter``, its
+public rate-limiting strategy), so the counts are shared by every process and host
+that shares the limiter's storage. The count is tested before an order is placed
+and taken once it is: a refused or failed checkout costs nothing.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from limits import RateLimitItem, parse
+
+from eshop.emails import normalise_email_or_none
+from eshop.extensions import limiter
+
+NAMESPACE = "orders.checkout"
+
+
+def _counts(email: str) -> list[tuple[RateLimitItem, str, str]]:
+    """Each limit with the kind and value of the key it counts."""
+    config = current_app.config
+    return [
+        (parse(config["CHECKOUT_LIMIT_PER_CLIENT"]), "client", _client()),
+        (parse(config["CHECKOUT_LIMIT_PER_EMAIL"]), "email", email_key(email)),
+    ]
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def email_key(email: str) -> str:
+    """The address as the shop stores it, so that case or Unicode spellings of one
+    address share one count."""
+    return normalise_email_or_none(email) or email.strip().lower()
+
+
+def may_place_order(email: str) -> bool:
+    """False when this client or this address has placed its share of orders."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED = False
+        return True
+    strategy = limiter.limiter
+    return all(
+        strategy.test(item, NAMESPACE, kind, key) for item, kind, key in _counts(email)
+    )
+
+
+def count_placed_order(email: str) -> None:
+    """Count one order placed by this client for this address."""
+    if not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for item, kind, key in _counts(email):
+        strategy.hit(item, NAMESPACE, kind, key)
