@@ -18,9 +18,10 @@ from flask import current_app, url_for
 from flask_babel import gettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import String, Table, Text, func
+from sqlalchemy.exc import IntegrityError
 
-from eshop.clock import utcnow
 from eshop import emails
+from eshop.clock import utcnow
 from eshop.extensions import db
 from eshop.mail import enqueue
 
@@ -42,6 +43,11 @@ class InvalidLink(ValueError):
     """The access link is forged, damaged or expired."""
 
 
+class LinkAlreadyUsed(InvalidLink):
+    """The access link already erased its address's data. A link erases once, and
+    shows nothing after: a later use would reach orders placed since."""
+
+
 @dataclass
 class HeldRecords:
     """Everything held for one address: rows of each table, as plain dicts."""
@@ -61,7 +67,6 @@ def normalise_email(raw: str) -> str:
         return emails.normalise_email(raw)
     except emails.InvalidEmailAddress as error:
         raise InvalidEmail(raw) from error
-    return result.normalized.lower()
 
 
 # --- signed links ------------------------------------------------------------------
@@ -82,15 +87,50 @@ def make_access_token(email: str) -> str:
     return _serializer().dumps(email)
 
 
-def email_from_token(token: str) -> str:
-    """The address a link was made for; raises InvalidLink if forged or expired."""
+def _read_link(token: str) -> tuple[str, str]:
+    """The address a link was made for and the link's digest (see ``link_digest``)."""
     try:
-        email = _serializer().loads(token, max_age=link_max_age_hours() * 3600)
+        email, issued_at = _serializer().loads(
+            token, max_age=link_max_age_hours() * 3600, return_timestamp=True
+        )
     except (BadData, UnicodeError, ValueError) as error:
         raise InvalidLink(str(error)) from error
     if not isinstance(email, str):
         raise InvalidLink("not an address")
+    return email, link_digest(email, issued_at)
+
+
+def link_digest(email: str, issued_at: datetime) -> str:
+    """What identifies one link: its address and the second it was issued, hashed.
+    Not the token's text, which more than one spelling may verify."""
+    text = f"{email}\n{int(issued_at.timestamp())}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _link_used(digest: str) -> bool:
+    return (
+        db.session.execute(
+            db.select(ErasureRecord.id).where(ErasureRecord.link_digest == digest)
+        ).first()
+        is not None
+    )
+
+
+def email_from_token(token: str) -> str:
+    """The address a link was made for; raises InvalidLink if forged or expired,
+    LinkAlreadyUsed once it has erased."""
+    email, digest = _read_link(token)
+    if _link_used(digest):
+        raise LinkAlreadyUsed(digest)
     return email
+
+
+def erase_by_link(token: str) -> ErasureRecord:
+    """Erase the address of an access link, once per link (LinkAlreadyUsed after)."""
+    email, digest = _read_link(token)
+    if _link_used(digest):
+        raise LinkAlreadyUsed(digest)
+    return erase(email, link_digest=digest)
 
 
 def address_digest(email: str) -> str:
@@ -157,6 +197,9 @@ def _matching_ids(email: str) -> dict[Table, list[Any]]:
     A table matches through its email column, or through a foreign key to a table
     that matched, when it holds personal columns of its own.
     """
+    # Rows are stored in the one spelling (migration 0012 for older ones); an
+    # address from a link signed before then is brought to it here.
+    email = emails.normalise_email_or_none(email) or email.lower()
     matched: dict[Table, list[Any]] = {}
     for table in datamap.tables():
         column = datamap.email_column(table)
@@ -197,9 +240,6 @@ def find_records(email: str) -> HeldRecords:
 
 def export(email: str) -> dict[str, Any]:
     """The JSON document a data subject downloads: what is held, why, how long."""
-    # Rows are stored in the one spelling (migration 0012 for older ones); an
-    # address from a link signed before then is brought to it here.
-    email = emails.normalise_email_or_none(email) or email.lower()
     held = find_records(email)
     fields = [f for f in datamap.personal_fields() if f.table in held.tables]
     return {
@@ -278,8 +318,20 @@ def _detach_children(table: Table, ids: list[Any], doomed: set[Table]) -> None:
                 db.session.execute(child.delete().where(foreign_key.parent.in_(ids)))
 
 
-def erase(email: str) -> ErasureRecord:
-    """Erase everything held for the address, in one transaction, logged without it."""
+def erase(email: str, *, link_digest: str | None = None) -> ErasureRecord:
+    """Erase everything held for the address, in one transaction, logged without it.
+
+    ``link_digest`` names the access link that asked: its record is written first,
+    so a second use of the link, even a concurrent one, fails on the unique digest
+    (LinkAlreadyUsed) and its transaction erases nothing.
+    """
+    record = ErasureRecord(rows_anonymized=0, rows_deleted=0, link_digest=link_digest)
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise LinkAlreadyUsed(link_digest) from error
     matched = _matching_ids(email)
     to_delete = {
         table
@@ -298,9 +350,13 @@ def erase(email: str) -> ErasureRecord:
                 table.delete().where(_primary_key(table).in_(ids))
             )
             deleted += result.rowcount or 0
-    record = ErasureRecord(rows_anonymized=anonymized, rows_deleted=deleted)
-    db.session.add(record)
-    db.session.commit()
+    record.rows_anonymized = anonymized
+    record.rows_deleted = deleted
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # another use of the link committed first
+        db.session.rollback()
+        raise LinkAlreadyUsed(link_digest) from error
     log.info(
         "erasure %s: %d rows anonymized, %d deleted", record.id, anonymized, deleted
     )

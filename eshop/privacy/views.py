@@ -85,9 +85,17 @@ def _invalid_email_message() -> str:
 def _email_or_error(token: str) -> str | Response:
     try:
         return subject_rights.email_from_token(token)
+    except subject_rights.LinkAlreadyUsed:
+        return _link_used_page()
     except subject_rights.InvalidLink:
         response = make_response(render_template("privacy/link_invalid.html"), 400)
         return private(response)
+
+
+def _link_used_page() -> Response:
+    """A link that already erased: it says so, and shows and erases nothing more."""
+    response = make_response(render_template("privacy/link_used.html"), 410)
+    return private(response)
 
 
 @bp.get("/privacy/records/<token>")
@@ -126,7 +134,10 @@ def erase_records(token: str) -> ResponseReturnValue:
     email = _email_or_error(token)
     if isinstance(email, Response):
         return email
-    subject_rights.erase(email)
+    try:
+        subject_rights.erase_by_link(token)
+    except subject_rights.LinkAlreadyUsed:  # a concurrent second click
+        return _link_used_page()
     response = make_response(render_template("privacy/erased.html"))
     consent.delete_cookie(response, "details")
     return private(response)
