@@ -24,6 +24,7 @@ from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
 from .registry import Category, CookieSpec, Registry, build_registry
+from .sealing import seal, unseal
 from .state import CLOCK_SKEW, UNDECIDED, ConsentState, new_decision, state_from_payload
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,8 @@ def _open_envelope(
     try:
         value, expires = _serializer(name).loads(raw)
         expires_at = datetime.fromtimestamp(int(expires), UTC)
+        if spec.sealed:
+            value = unseal(name, value)
     except (BadData, TypeError, ValueError, OverflowError, OSError):
         return None
     now = utcnow()
@@ -418,7 +421,8 @@ def set_cookie(
         expires = existing[1]
     else:
         expires = utcnow().replace(microsecond=0) + (spec.max_age or timedelta(0))
-    token = _serializer(name).dumps([value, int(expires.timestamp())])
+    stored = seal(name, value) if spec.sealed else value
+    token = _serializer(name).dumps([stored, int(expires.timestamp())])
     if len(token) + len(name) + 100 > MAX_COOKIE_BYTES:
         raise ValueError(f"cookie {name!r} would exceed {MAX_COOKIE_BYTES} bytes")
     _write(response, spec, token, expires)
