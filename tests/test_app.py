@@ -20,12 +20,14 @@ def test_healthz_answers_503_without_a_database(tmp_path):
         (ProductionConfig,),
         {
             "SECRET_KEY": "x" * 40,
+            "PUBLIC_BASE_URL": "https://lavande.example",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://127.0.0.1:1/none",
             "INSTANCE_PATH": str(tmp_path),
             "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
         },
     )
-    response = create_app(broken).test_client().get("/healthz")
+    client = create_app(broken).test_client()
+    response = client.get("/healthz", base_url="https://lavande.example")
     assert response.status_code == 503
 
 

@@ -140,13 +140,15 @@ def test_an_unsubscribed_address_can_opt_in_again(visitor, client, db):
     assert subscriber("retour@example.fr").status == SubscriberStatus.CONFIRMED
 
 
-def test_a_unicode_domain_is_accepted_and_stored_in_its_ascii_form(visitor, db):
-    response = visitor.subscribe("marie@bücher.example")
+def test_a_unicode_domain_is_accepted_and_stored_in_the_shops_one_spelling(visitor, db):
+    """Unicode domain, as every address the shop stores (eshop/emails.py); the
+    punycode spelling is the same subscriber."""
+    response = visitor.subscribe("marie@xn--bcher-kva.example")
 
     assert response.status_code == 303
-    assert subscriber("marie@xn--bcher-kva.example") is not None
-    [mail] = newsletter_messages("marie@xn--bcher-kva.example")
-    assert mail.recipient == "marie@xn--bcher-kva.example"
+    assert subscriber("marie@bücher.example") is not None
+    [mail] = newsletter_messages("marie@bücher.example")
+    assert mail.recipient == "marie@bücher.example"
 
 
 @pytest.mark.parametrize(
