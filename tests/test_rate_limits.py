@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 
@@ -25,3 +26,88 @@ def test_a_limited_view_still_refuses_past_its_limit(app: Flask) -> None:
     assert [a.status_code for a in answers[:30]] == [303] * 30
     assert answers[30].status_code == 429
     assert "Retry-After" in answers[30].headers
+
+
+# --- where the counts live ---------------------------------------------------------
+
+
+def test_limits_are_counted_in_the_shops_database_by_default(app: Flask) -> None:
+    """Given the default storage, a limited request leaves a counter row that holds
+    no readable key (client addresses and emails are stored as digests)."""
+    from eshop.extensions import db
+    from eshop.ratelimits.models import RateLimitCounter
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.test_client().post("/consent/decide", data={"choice": "refuse"})
+    with app.app_context():
+        rows = db.session.execute(db.select(RateLimitCounter)).scalars().all()
+    assert [row.count for row in rows] == [1]
+    assert "127.0.0.1" not in rows[0].key_digest
+
+
+def test_a_window_ends_and_starts_afresh(app: Flask) -> None:
+    import time_machine
+    from limits import parse
+
+    from eshop.extensions import limiter
+
+    item = parse("2 per minute")
+    with app.app_context(), time_machine.travel(1_900_000_000, tick=False) as clock:
+        strategy = limiter.limiter
+        assert [strategy.hit(item, "test", "k") for _ in range(3)] == [
+            True,
+            True,
+            False,
+        ]
+        assert strategy.get_window_stats(item, "test", "k").reset_time == 1_900_000_060
+        clock.shift(61)
+        assert strategy.test(item, "test", "k")
+        assert strategy.hit(item, "test", "k")
+        assert strategy.get_window_stats(item, "test", "k").remaining == 1
+        strategy.clear(item, "test", "k")
+        assert strategy.get_window_stats(item, "test", "k").remaining == 2
+
+
+def test_redis_is_used_when_the_setting_names_it(migrated_database, tmp_path) -> None:
+    """RATELIMIT_STORAGE_URI=redis://… puts the same counts (login locks too) in
+    Redis; skipped when no Redis answers on 127.0.0.1:6379."""
+    import redis
+    from limits import parse
+
+    from eshop import create_app
+    from eshop.extensions import db, limiter
+    from tests.conftest import make_config
+
+    uri = "redis://127.0.0.1:6379/14"
+    try:
+        connection = redis.Redis.from_url(uri)
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = make_config(
+        migrated_database, tmp_path / "instance", RATELIMIT_STORAGE_URI=uri
+    )
+    app = create_app(config)
+    try:
+        assert type(limiter.limiter.storage).__name__ == "RedisStorage"
+        assert limiter.limiter.hit(parse("1 per minute"), "test", "redis")
+        assert connection.keys("LIMITS:*test/redis*")
+    finally:
+        connection.flushdb()
+        connection.close()
+        limiter.limiter.storage.storage.connection_pool.disconnect()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("uri", ["memory://", "async+memory://"])
+def test_production_refuses_a_per_process_store(uri: str, monkeypatch) -> None:
+    from eshop import ConfigurationError, create_app
+
+    monkeypatch.setenv("LAVANDE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://boutique.example")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", uri)
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
+        create_app()

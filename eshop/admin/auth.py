@@ -107,7 +107,7 @@ def require_owner() -> ResponseReturnValue | None:
     now = int(utcnow().timestamp())
     logged_in_at = session.get(LOGGED_IN_KEY)
     lifetime = current_app.config["ADMIN_SESSION_MAX_HOURS"] * 3600
-    if not isinstance(logged_in_at, int) or not 0 <= now - logged_in_at <= lifetime:
+    if not isinstance(logged_in_at, int) or now - logged_in_at > lifetime:
         end_session()
         flash(_("Your session has ended. Please log in again."), "warning")
         return redirect(url_for("admin.login", next=request.full_path))

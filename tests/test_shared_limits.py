@@ -1,0 +1,171 @@
+"""Limits and login locks are shared by every gunicorn worker and survive a restart.
+
+The shop runs under gunicorn with 2 sync workers on the suite's database (SQLite or
+PostgreSQL). Where a count must be seen by several processes, each worker serves
+one request and is replaced (``--max-requests 1``), so no two requests of a test
+are served by the same process: a count kept per process would never add up.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+
+from tests.admin.conftest import OWNER_EMAIL, OWNER_PASSWORD
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SESSION_COOKIE = re.compile(r"^session=([^;]*)")
+
+
+@dataclass
+class Browser:
+    """A client with its own session cookie, opening a new connection per request."""
+
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Accept-Language": "fr"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                match = SESSION_COOKIE.match(header)
+                if match:
+                    self.cookies["session"] = match.group(1)
+            return response.status, text
+        finally:
+            connection.close()
+
+    def post_form(self, page: str, path: str, form: dict[str, str]) -> int:
+        status, html = self.request("GET", page)
+        assert status == 200, html[:300]
+        token = CSRF_FIELD.search(html)
+        assert token, "no CSRF token"
+        return self.request("POST", path, {**form, "csrf_token": token.group(1)})[0]
+
+    def login(self, password: str) -> int:
+        form = {"email": OWNER_EMAIL, "password": password}
+        return self.post_form("/admin/login", "/admin/login", form)
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen
+    port: int
+
+    def wait_until_serving(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            try:
+                status, _ = Browser(self.port).request("GET", "/healthz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("gunicorn did not answer in time")
+
+
+@pytest.fixture
+def gunicorn_options() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def gunicorn(
+    app: Flask, tmp_path: Path, gunicorn_options: list[str]
+) -> Iterator[Gunicorn]:
+    """The shop under gunicorn (2 workers) on this test's database, with an owner."""
+    from eshop.admin.services import create_or_reset_owner
+
+    with app.app_context():
+        create_or_reset_owner(OWNER_EMAIL, OWNER_PASSWORD)
+    port = free_port()
+    env = {
+        **os.environ,
+        "LAVANDE_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "LAVANDE_INSTANCE_PATH": str(tmp_path / "served"),
+    }
+    process = subprocess.Popen(
+        [
+            str(GUNICORN),
+            *("-w", "2", "-b", f"127.0.0.1:{port}", *gunicorn_options),
+            "eshop:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Gunicorn(process, port)
+    try:
+        server.wait_until_serving(time.monotonic() + 20)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+ONE_REQUEST_PER_PROCESS = pytest.mark.parametrize(
+    "gunicorn_options", [["--max-requests", "1", "--max-requests-jitter", "0"]]
+)
+
+
+@ONE_REQUEST_PER_PROCESS
+def test_the_login_lock_comes_at_the_sixth_failure_across_workers(gunicorn):
+    browser = Browser(gunicorn.port)
+    assert [browser.login("wrong password") for _ in range(5)] == [200] * 5
+    assert browser.login(OWNER_PASSWORD) == 429
+
+
+def test_a_login_lock_survives_a_restart_of_the_workers(gunicorn):
+    """Given a locked client, when gunicorn's master gets HUP (new workers), then
+    the client is still locked."""
+    browser = Browser(gunicorn.port)
+    for _ in range(5):
+        browser.login("wrong password")
+    gunicorn.process.send_signal(signal.SIGHUP)
+    time.sleep(1.0)  # the old workers finish; the new ones load the app
+    gunicorn.wait_until_serving(time.monotonic() + 15)
+    assert Browser(gunicorn.port).login(OWNER_PASSWORD) == 429
+
+
+@ONE_REQUEST_PER_PROCESS
+def test_signups_are_limited_to_five_a_minute_across_workers(gunicorn):
+    browser = Browser(gunicorn.port)
+    answers = [
+        browser.post_form("/newsletter", "/newsletter/subscribe", {"email": "nope"})
+        for _ in range(6)
+    ]
+    assert answers[:5] == [422] * 5
+    assert answers[5] == 429
