@@ -12,8 +12,8 @@ class RateLimitCounter(db.Model):
     """One fixed-window counter: how many hits a key took before ``expires_ms``.
 
     The key (which may name a client address or an email) is stored as its SHA-256
-    digest, and a row outlives its window by a minute at most, so the table holds
-    no readable personal data and nothing for long.
+    digest, and rows whose window ended are deleted by the next count a minute or
+    more later, so the table holds no readable personal data, and none for long.
     """
 
     __tablename__ = "rate_limit_counter"

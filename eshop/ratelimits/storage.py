@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -144,13 +144,6 @@ class DatabaseStorage(Storage):
             connection.execute(
                 delete(counters).where(counters.c.key_digest == digest(key))
             )
-
-    def count_rows(self) -> int:
-        """How many counters the table holds, expired or not (for tests and checks)."""
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count()).select_from(counters)
-            ).scalar_one()
 
     def purge_expired(self, engine: Engine) -> None:
         """Delete windows that ended, now and then, so the table stays small."""
