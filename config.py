@@ -53,6 +53,10 @@ class Config:
     # every process, kept across restarts), or Redis with redis://host:port/db.
     RATELIMIT_STORAGE_URI = "database://"
     RATELIMIT_HEADERS_ENABLED = True
+    # A view's limit that cannot be counted (the database is read-only or gone) lets
+    # the request through, so closing the cookie banner never depends on a write;
+    # the login lock counts through limiter.limiter directly and fails closed.
+    RATELIMIT_SWALLOW_ERRORS = True
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-* are believed
 
     # Mail: without MAIL_SERVER, the outbox writes .eml files under instance/mail/

@@ -90,8 +90,7 @@ def read_only_app(app, tmp_path):
     # mode=ro as well: file permissions do not stop root, who may run the tests.
     url = f"sqlite:///file:{copy}?mode=ro&uri=true"
     config = {**app.config, "SQLALCHEMY_DATABASE_URI": url}
-    # The limits counted in the database are another matter (see the report).
-    config["RATELIMIT_STORAGE_URI"] = "memory://"
+    # The rate limits stay counted in this (read-only) database, as in production.
     config.pop("SQLALCHEMY_ENGINE_OPTIONS", None)
 
     read_only = create_app({**config, "INSTANCE_PATH": str(tmp_path / "ro")})

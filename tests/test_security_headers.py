@@ -82,6 +82,7 @@ def production_app(migrated_database: str, tmp_path: Path):
             "SQLALCHEMY_DATABASE_URI": migrated_database,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "x" * 48,
+            "PUBLIC_BASE_URL": "https://shop.example",
         },
     )
     app = create_app(config)

@@ -29,6 +29,7 @@ from flask_login import current_user, login_user, logout_user
 from limits import RateLimitItem, parse
 
 from eshop.clock import utcnow
+from eshop.emails import normalise_email_or_none
 from eshop.extensions import limiter, login_manager
 
 from . import navigation  # noqa: F401  (the menu's context processor)
@@ -133,7 +134,9 @@ def keep_private(response: Response) -> Response:
 
 
 def _account(email: str) -> str:
-    return email.strip().lower()[:254]
+    """The account a login names, in the one spelling every address is stored in,
+    so that another spelling of the same address counts against the same account."""
+    return normalise_email_or_none(email) or email.strip().lower()[:254]
 
 
 def _lockable_keys(email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:

@@ -24,6 +24,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from eshop.extensions import db
+
 from .models import RateLimitCounter
 
 SCHEME = "database"
@@ -71,8 +73,6 @@ class DatabaseStorage(Storage):
     def engine(self) -> Engine:
         if self.pinned_engine is not None:
             return self.pinned_engine
-        from eshop.extensions import db
-
         return db.engine
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:

@@ -135,3 +135,23 @@ def test_an_unknown_email_takes_as_long_as_a_wrong_password(app, owner):
                 times.append(time.perf_counter() - started)
     ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.7 <= ratio <= 1.3, (statistics.median(unknown), statistics.median(known))
+
+
+def test_other_spellings_of_the_owner_address_count_against_the_same_pair(
+    client, owner
+):
+    """Given wrong passwords typed with other spellings of the owner's address (case,
+    spaces), then they count as failures for the owner's account from that address,
+    and the sixth attempt is locked however it is spelled."""
+    local, _, domain = OWNER_EMAIL.partition("@")
+    spellings = [
+        OWNER_EMAIL.upper(),
+        f" {OWNER_EMAIL} ",
+        f"{local.capitalize()}@{domain.upper()}",
+        OWNER_EMAIL.title(),
+        OWNER_EMAIL,
+    ]
+    for spelling in spellings:
+        response = login_from(client, "10.0.0.3", email=spelling, password=WRONG)
+        assert response.status_code == 200
+    assert login_from(client, "10.0.0.3").status_code == 429

@@ -70,9 +70,9 @@ def test_an_unticked_box_leaves_no_trace_in_the_newsletter(product_id, db):
     assert services.subscriber_counts()["total"] == 0
 
 
-@pytest.mark.parametrize(
-    "email", ["jöhn@example.fr", "a" * 65 + "@example.fr"], ids=["utf8", "long"]
-)
+# (A local part longer than 64 characters is refused by the checkout form itself now:
+# tests/test_emails.py.)
+@pytest.mark.parametrize("email", ["jöhn@example.fr"], ids=["utf8"])
 def test_an_address_the_newsletter_refuses_does_not_cost_the_order(
     product_id, db, email
 ):
