@@ -77,6 +77,7 @@ def prepare_database(url: str, instance: Path, secret: str) -> list[int]:
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(instance),
             "SECRET_KEY": secret,
+            "PUBLIC_BASE_URL": "https://127.0.0.1",
         }
     )
     with app.app_context():
@@ -112,6 +113,7 @@ def sold_and_written(url: str, instance: Path, secret: str) -> tuple[int, int, i
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(instance),
             "SECRET_KEY": secret,
+            "PUBLIC_BASE_URL": "https://127.0.0.1",
         }
     )
     with app.app_context():
@@ -125,23 +127,29 @@ def sold_and_written(url: str, instance: Path, secret: str) -> tuple[int, int, i
 # --- the server -------------------------------------------------------------------
 
 
-def start_gunicorn(url: str, instance: Path, secret: str, port: int):
+def production_environment(url: str, instance: Path, secret: str) -> dict:
+    """The environment of a production server on this machine: https links, and the
+    loopback host as the one trusted host (production refuses anything else)."""
     env = {
         **os.environ,
         "LAVANDE_ENV": "production",
         "SECRET_KEY": secret,
         "DATABASE_URL": url,
         "LAVANDE_INSTANCE_PATH": str(instance),
-        # Every checkout comes from one client and one address: lift their limits.
-        "CHECKOUT_LIMIT_PER_CLIENT": "1000000 per minute",
-        "CHECKOUT_LIMIT_PER_EMAIL": "1000000 per minute",
+        "PUBLIC_BASE_URL": "https://127.0.0.1",
+        "TRUSTED_HOSTS": "127.0.0.1",
     }
     env.pop("MAIL_SERVER", None)
+    return env
+
+
+def start_gunicorn(env: dict, port: int, workers: int = 2) -> subprocess.Popen:
+    """gunicorn serving the shop on 127.0.0.1:port, once /healthz answers."""
     server = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -151,17 +159,17 @@ def start_gunicorn(url: str, instance: Path, secret: str, port: int):
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
+            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
             if connection.getresponse().status == 200:
                 return server
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.3)
     server.terminate()
-    raise RuntimeError("gunicorn did not start within 30 seconds")
+    raise RuntimeError("gunicorn did not start within 60 seconds")
 
 
 def worker_cpu_seconds(server_pid: int) -> float:
@@ -190,7 +198,7 @@ class Shopper:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Accept-Language": "fr-FR"}
+        headers = {"Accept-Language": "fr-FR", "Host": "127.0.0.1"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -280,7 +288,12 @@ def run(name: str, url: str, mode: str, args: argparse.Namespace) -> dict:
         instance = Path(folder)
         ids = prepare_database(url, instance, secret)
         port = free_port()
-        server = start_gunicorn(url, instance, secret, port)
+        env = production_environment(url, instance, secret)
+        # Every checkout comes from one client and one address: lift their limits.
+        env["CHECKOUT_LIMIT_PER_CLIENT"] = env["CHECKOUT_LIMIT_PER_EMAIL"] = (
+            "1000000 per minute"
+        )
+        server = start_gunicorn(env, port)
         try:
             queue = multiprocessing.Queue()
             workers = [

@@ -45,9 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from checkout import ADDRESS, HIDDEN, free_port, postgres_database  # noqa: E402
+from checkout import (  # noqa: E402
+    ADDRESS,
+    HIDDEN,
+    free_port,
+    postgres_database,
+    production_environment,
+    start_gunicorn,
+)
 
-VENV_BIN = Path(sys.executable).parent
 PRODUCTS = 30
 STOCK = 400
 OWNER_EMAIL = "owner@lavande.example"
@@ -103,48 +109,11 @@ def prepare(url: str, instance: Path, secret: str) -> list[int]:
 
 
 def server_environment(url: str, instance: Path, secret: str, redis: bool) -> dict:
-    env = {
-        **os.environ,
-        "LAVANDE_ENV": "production",
-        "SECRET_KEY": secret,
-        "DATABASE_URL": url,
-        "LAVANDE_INSTANCE_PATH": str(instance),
-        "PUBLIC_BASE_URL": "https://127.0.0.1",
-        "TRUSTED_HOSTS": "127.0.0.1",
-    }
-    env.pop("MAIL_SERVER", None)
+    env = production_environment(url, instance, secret)
     env.pop("RATELIMIT_STORAGE_URI", None)
     if redis:
         env["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/15"
     return env
-
-
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "eshop:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start within 60 seconds")
 
 
 OUTBOX_WORKER = """
