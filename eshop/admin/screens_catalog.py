@@ -10,23 +10,23 @@ from flask_babel import gettext as _
 from sqlalchemy import or_
 from wtforms.fields.choices import SelectChoice
 
-from eshop.catalog.models import Category, Product
-from eshop.extensions import db
-
-from .blueprint import bp
-from .forms import CategoryForm, DeleteForm, ProductForm, StockForm
-from .services import (
-    CatalogError,
+from eshop.catalog.editing import (
     CategoryData,
+    EditRefused,
     ImageUpload,
     ProductData,
     delete_category,
-    delete_or_deactivate_product,
-    product_has_orders,
+    remove_product,
     save_category,
     save_product,
     set_stock,
 )
+from eshop.catalog.models import Category, Product
+from eshop.extensions import db
+from eshop.orders.services import product_was_ordered
+
+from .blueprint import bp
+from .forms import CategoryForm, DeleteForm, ProductForm, StockForm
 
 PER_PAGE = 25
 MAX_SEARCH = 100
@@ -124,7 +124,7 @@ def image_upload(form: ProductForm) -> ImageUpload | None:
         return None
     data = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
-        raise CatalogError(_("This file is larger than 5 MB."), "image")
+        raise EditRefused(_("This file is larger than 5 MB."), "image")
     return ImageUpload(data, form.image_alt_fr.data or "", form.image_alt_en.data or "")
 
 
@@ -139,7 +139,7 @@ def edit_product_screen(product: Product | None) -> ResponseReturnValue:
             saved = save_product(
                 product.id if product else None, product_data(form), image
             )
-        except CatalogError as error:
+        except EditRefused as error:
             getattr(form, error.field or "name_fr").errors = [str(error)]
         else:
             flash(_("Product “%(name)s” saved.", name=saved.name_fr), "success")
@@ -154,7 +154,7 @@ def render_product_form(form: ProductForm, product: Product | None) -> str:
         form=form,
         product=product,
         delete_form=DeleteForm(formdata=None),
-        has_orders=product is not None and product_has_orders(product.id),
+        has_orders=product is not None and product_was_ordered(product.id),
     )
 
 
@@ -210,10 +210,11 @@ def delete_product(product_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return redirect(url_for("admin.edit_product", product_id=product_id))
-    if not form.confirm.data and not product_has_orders(product_id):
+    ordered = product_was_ordered(product_id)
+    if not form.confirm.data and not ordered:
         flash(_("Nothing deleted: tick the box to confirm."), "warning")
         return redirect(url_for("admin.edit_product", product_id=product_id))
-    if delete_or_deactivate_product(product_id):
+    if remove_product(product_id, ordered=ordered):
         flash(_("Product “%(name)s” deleted.", name=name), "success")
     else:
         flash(
@@ -247,7 +248,7 @@ def edit_category_screen(category: Category | None) -> ResponseReturnValue:
         )
         try:
             saved = save_category(category.id if category else None, data)
-        except CatalogError as error:
+        except EditRefused as error:
             getattr(form, error.field or "name_fr").errors = [str(error)]
         else:
             flash(_("Category “%(name)s” saved.", name=saved.name_fr), "success")
@@ -286,7 +287,7 @@ def remove_category(category_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.edit_category", category_id=category_id))
     try:
         delete_category(category_id)
-    except CatalogError as error:
+    except EditRefused as error:
         flash(str(error), "error")
         return redirect(url_for("admin.edit_category", category_id=category_id))
     flash(_("Category deleted."), "success")

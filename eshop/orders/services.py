@@ -27,6 +27,7 @@ from eshop.emails import normalise_email
 from eshop.extensions import db
 from eshop.mail import enqueue
 from eshop.money import vat_included_split
+from eshop.newsletter.services import NewsletterError, request_subscription
 
 from .models import Order, OrderLine, OrderNumberCounter, OrderStatus
 from .payments import PAYMENT_METHODS, payment_method
@@ -150,6 +151,15 @@ def order_by_public_id(public_id: str) -> Order | None:
     ).scalar_one_or_none()
 
 
+def product_was_ordered(product_id: int) -> bool:
+    """Whether any order holds a line of this product (the catalogue then keeps it,
+    off sale, rather than deleting it)."""
+    line = db.session.execute(
+        db.select(OrderLine.id).filter_by(product_id=product_id).limit(1)
+    ).first()
+    return line is not None
+
+
 def get_order(order_id: int) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
@@ -246,8 +256,6 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
     db.session.flush()
     _enqueue_order_mails(order)
     if request.subscribe_newsletter:
-        from eshop.newsletter.services import NewsletterError, request_subscription
-
         try:
             request_subscription(
                 customer.email, source="checkout", language=request.locale
