@@ -24,12 +24,14 @@ import pytest
 from flask import Flask
 
 from tests.admin.conftest import OWNER_EMAIL, OWNER_PASSWORD
+from tests.cart.catalogue import add_product
 from tests.conftest import free_port
+from tests.orders.checkout import GOOD_ADDRESS, hidden_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SESSION_COOKIE = re.compile(r"^session=([^;]*)")
+SET_COOKIE = re.compile(r"^([^=]+)=([^;]*)")
 
 
 @dataclass
@@ -55,9 +57,11 @@ class Browser:
             response = connection.getresponse()
             text = response.read().decode()
             for header in response.headers.get_all("Set-Cookie") or []:
-                match = SESSION_COOKIE.match(header)
-                if match:
-                    self.cookies["session"] = match.group(1)
+                match = SET_COOKIE.match(header)
+                if match and match.group(2) and "Max-Age=0" not in header:
+                    self.cookies[match.group(1)] = match.group(2)
+                elif match:
+                    self.cookies.pop(match.group(1), None)
             return response.status, text
         finally:
             connection.close()
@@ -97,8 +101,17 @@ def gunicorn_options() -> list[str]:
 
 
 @pytest.fixture
+def gunicorn_env() -> dict[str, str]:
+    """Settings this test's server takes from its environment."""
+    return {}
+
+
+@pytest.fixture
 def gunicorn(
-    app: Flask, tmp_path: Path, gunicorn_options: list[str]
+    app: Flask,
+    tmp_path: Path,
+    gunicorn_options: list[str],
+    gunicorn_env: dict[str, str],
 ) -> Iterator[Gunicorn]:
     """The shop under gunicorn (2 workers) on this test's database, with an owner."""
     from eshop.admin.services import create_or_reset_owner
@@ -111,6 +124,7 @@ def gunicorn(
         "LAVANDE_ENV": "testing",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "LAVANDE_INSTANCE_PATH": str(tmp_path / "served"),
+        **gunicorn_env,
     }
     process = subprocess.Popen(
         [
@@ -169,3 +183,28 @@ def test_signups_are_limited_to_five_a_minute_across_workers(gunicorn):
     ]
     assert answers[:5] == [422] * 5
     assert answers[5] == 429
+
+
+@ONE_REQUEST_PER_PROCESS
+@pytest.mark.parametrize(
+    "gunicorn_env", [{"CHECKOUT_LIMIT_PER_CLIENT": "2 per 10 minutes"}]
+)
+def test_checkouts_per_client_are_counted_across_workers(app, gunicorn):
+    """Given a client limited to 2 orders, when it checks out three times (each
+    request served by another process, each order for another address), then the
+    third checkout gets the 429 page and places nothing."""
+    product_id = add_product(app, stock=50)
+    browser = Browser(gunicorn.port)
+    answers = []
+    for number in range(3):
+        assert browser.post_form(
+            "/", "/cart/add", {"product_id": str(product_id), "quantity": "1"}
+        ) in (302, 303)
+        status, page = browser.request("GET", "/checkout")
+        assert status == 200, page[:300]
+        form = {**GOOD_ADDRESS, **hidden_fields(page)}
+        form["email"] = f"client{number}@example.org"
+        status, page = browser.request("POST", "/checkout", form)
+        answers.append(status)
+    assert answers == [303, 303, 429]
+    assert "commandes" in page.lower()  # the 429 page, in the visitor's French
