@@ -7,6 +7,7 @@ is built once per run by the migrations, and every table is emptied after each t
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import socket
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -117,6 +118,27 @@ def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
     return {}
 
 
+class OwnContextClient(FlaskClient):
+    """Each request in a context of its own, as under a WSGI server.
+
+    Flask reuses an app context already pushed for the same app, so a request made
+    while a test holds one (the ``db`` fixture) would share its ``g`` and database
+    session with the test and with every other request of the test. Running the
+    request in an empty ``contextvars.Context`` gives it its own app context; the
+    test's session forgets what it loaded, so it reads what the request wrote.
+    Streamed bodies are read inside that context (``buffered``), as a server would.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if self.preserve_context:  # ``with client:`` keeps the request's context
+            return super().open(*args, **kwargs)
+        kwargs.setdefault("buffered", True)  # a streamed body, read in that context
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context() and _db.session.registry.has():
+            _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(
     migrated_database: str, tmp_path: Path, app_config: dict[str, Any]
@@ -125,6 +147,7 @@ def app(
     application = create_app(
         make_config(migrated_database, tmp_path / "instance", **app_config)
     )
+    application.test_client_class = OwnContextClient
     yield application
     with application.app_context():
         _db.session.remove()
