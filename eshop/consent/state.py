@@ -97,10 +97,6 @@ def new_decision(
     )
 
 
-KEPT_STATES = 2048  # parsed decisions kept; then it starts over
-_kept_states: dict[tuple[Any, ...], ConsentState] = {}
-
-
 def state_from_payload(
     payload: Any,
     *,
@@ -111,23 +107,9 @@ def state_from_payload(
     """Parse a cookie payload; anything wrong, stale or expired is undecided.
 
     A decision lasts at most ``max_age`` (the policy's CONSENT_MAX_AGE_DAYS) from
-    when it was made, whatever expiry it claims. A returning visitor sends the
-    same decision on every request: it is parsed once and kept (a ConsentState
-    never changes), and its dates are checked against ``now`` on every call.
+    when it was made, whatever expiry it claims.
     """
-    key = None
-    state = None
-    if type(payload) is dict:
-        # The exact payload: repr tells a list from a dict or a tuple, True from 1
-        # and 1 from 1.0, so only what parses the same shares an entry.
-        key = (policy_version, max_age, repr(payload))
-        state = _kept_states.get(key)
-    if state is None:
-        state = _parse_payload(payload, policy_version=policy_version, max_age=max_age)
-        if state.decided and key is not None:
-            if len(_kept_states) >= KEPT_STATES:
-                _kept_states.clear()
-            _kept_states[key] = state
+    state = _parse_payload(payload, policy_version=policy_version, max_age=max_age)
     if state.decided and not _current(state, now):
         return UNDECIDED
     return state
@@ -142,7 +124,7 @@ def _parse_payload(
     payload: Any, *, policy_version: str, max_age: timedelta
 ) -> ConsentState:
     """The decision a payload holds, or UNDECIDED; its dates are checked by the
-    caller, on every read."""
+    caller."""
     try:
         if not isinstance(payload, dict) or payload.get("v") != policy_version:
             return UNDECIDED
