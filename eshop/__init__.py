@@ -141,8 +141,8 @@ def check(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
     from eshop import consent, database, i18n, layout, security
+    from eshop import mail as outbox
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from eshop.mail import dev_worker as outbox_dev_worker
 
     database.configure_engine(app)  # SQLite's lock timeout, before the engine
     if runs_from_source_tree():
@@ -163,7 +163,7 @@ def register_extensions(app: Flask) -> None:
     layout.init_app(app)
     consent.init_app(app)
     security.init_app(app)
-    outbox_dev_worker.init_app(app)  # debug server only: a thread sends the outbox
+    outbox.init_app(app)  # its purge rule; in debug, a thread sends the outbox
 
 
 def register_proxy_fix(app: Flask) -> None:

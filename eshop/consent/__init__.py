@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from eshop.layout import provide_slot
+from eshop.personal_data import register_purge
 
 from .banner import banner_html, embed_placeholder
 from .blocked import cookies_blocked_page, request_has_cookies
@@ -80,6 +81,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app, reg, strict=app.debug or app.testing
     )
     provide_slot(app, "banner", banner_html)
+    register_purge(
+        app, "consent log: decisions past retention deleted", purge_consent_log
+    )
     app.jinja_env.globals.update(
         consent_allows=allows,
         consent_state=current_state,

@@ -41,6 +41,7 @@ from .subscriptions import (
     subscriber_counts,
     token_max_age,
     unsubscribe,
+    unsubscribed_retention_days,
 )
 
 __all__ = [
@@ -75,5 +76,6 @@ __all__ = [
     "subscriber_counts",
     "token_max_age",
     "unsubscribe",
+    "unsubscribed_retention_days",
     "update_campaign",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import force_locale, gettext, lazy_gettext
 from sqlalchemy import delete, func, select, update
 
@@ -24,6 +24,7 @@ from eshop.emails import InvalidEmailAddress, normalise_email
 from eshop.extensions import db
 from eshop.mail import HeaderInjection, cancel_pending, check_header_value, enqueue
 from eshop.mail.models import OutboxMessage, OutboxStatus
+from eshop.personal_data import register_purge
 
 from . import tokens
 from .errors import ExpiredLink, InvalidEmail, InvalidFirstName, InvalidLink
@@ -345,6 +346,25 @@ def export_subscribers_csv(batch_size: int = 1000) -> Iterator[str]:
 
 
 # --- retention (called by the privacy purge, in its transaction) ---------------------
+
+DEFAULT_UNSUBSCRIBED_RETENTION_DAYS = 3 * 365  # proof of the opt-out, then gone
+
+
+def unsubscribed_retention_days(app: Flask) -> int:
+    """How long a subscriber who left is kept, as proof of their choice."""
+    days = app.config.get("NEWSLETTER_UNSUBSCRIBED_RETENTION_DAYS")
+    return int(days or DEFAULT_UNSUBSCRIBED_RETENTION_DAYS)
+
+
+def register_purges(app: Flask) -> None:
+    """Give the retention purge the newsletter's two rules (at app set-up)."""
+    days = unsubscribed_retention_days(app)
+    register_purge(app, "newsletter: unconfirmed sign-ups deleted", purge_unconfirmed)
+    register_purge(
+        app,
+        f"newsletter: unsubscribed for over {days} days deleted",
+        lambda now: purge_unsubscribed(now, days),
+    )
 
 
 def purge_unconfirmed(now: datetime) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 
@@ -17,9 +18,16 @@ from . import services
 from .footer import footer_html
 from .forms import SubscribeForm
 from .models import SubscriptionSource
+from .subscriptions import register_purges
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
-bp.record_once(lambda state: provide_slot(state.app, "newsletter_form", footer_html))
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    provide_slot(state.app, "newsletter_form", footer_html)
+    register_purges(state.app)
+
 
 SIGNUP_RATE_LIMIT = "5/minute;20/hour"
 

@@ -24,10 +24,7 @@ def purge_command(dry_run: bool) -> None:
     steps = purge(utcnow(), dry_run=dry_run)
     verb = "would change" if dry_run else "changed"
     for step in steps:
-        if step.available:
-            click.echo(f"{step.rule}: {step.rows} row(s) {verb}")
-        else:
-            click.echo(f"{step.rule}: skipped (not available in this installation)")
+        click.echo(f"{step.rule}: {step.rows} row(s) {verb}")
     total = sum(step.rows for step in steps)
     click.echo(f"Total: {total} row(s) {verb}.")
 

@@ -9,12 +9,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from eshop import consent
+from eshop.newsletter.services import unsubscribed_retention_days
 
 from . import datamap
-from .retention import (
-    DEFAULT_ORDER_RETENTION_YEARS,
-    DEFAULT_UNSUBSCRIBED_RETENTION_DAYS,
-)
+from .retention import DEFAULT_ORDER_RETENTION_YEARS
 
 PURPOSE_LABELS = {
     "order_processing": _l("Processing and delivering your orders, and our accounts"),
@@ -59,10 +57,7 @@ def retention_label(rule: str) -> str:
     if rule == "newsletter_pending":
         return gettext("Deleted if the subscription is not confirmed")
     if rule == "newsletter_unsubscribed":
-        days = config.get(
-            "NEWSLETTER_UNSUBSCRIBED_RETENTION_DAYS",
-            DEFAULT_UNSUBSCRIBED_RETENTION_DAYS,
-        )
+        days = unsubscribed_retention_days(current_app)
         return gettext(
             "%(days)s days after you unsubscribe (proof of your choice)", days=days
         )

@@ -1,14 +1,14 @@
 """The retention purge: what the shop promised to forget, forgotten on time.
 
 ``purge(now)`` runs every rule once and reports what it changed; run it again and it
-changes nothing. The rules of other domains (newsletter, consent log, outbox) are
-their own functions, called here when they exist.
+changes nothing. The rules of other packages (newsletter, consent log, outbox) are
+their own functions, which they register at app set-up
+(``eshop.personal_data.register_purge``).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from eshop.extensions import db
+from eshop.personal_data import registered_purges
 
 from . import datamap
 from .models import AudienceEvent
@@ -26,7 +27,6 @@ from .subject_rights import ACCOUNTING_RETENTION, anonymize_rows
 
 DEFAULT_ORDER_RETENTION_YEARS = 10  # French commercial code: 10 years of records
 AUDIENCE_RETENTION_MONTHS = 25  # CNIL: audience data kept at most 25 months
-DEFAULT_UNSUBSCRIBED_RETENTION_DAYS = 3 * 365  # proof of the opt-out, then gone
 DATE_COLUMNS = ("placed_at", "created_at")
 
 
@@ -36,7 +36,6 @@ class PurgeStep:
 
     rule: str
     rows: int
-    available: bool = True
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -100,57 +99,6 @@ def delete_old_audience_events(now: datetime) -> int:
     return result.rowcount or 0
 
 
-def _find(module_names: tuple[str, ...], function: str) -> Callable | None:
-    """Another domain's purge function, wherever it lives, if it was written."""
-    for name in module_names:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        found = getattr(module, function, None)
-        if callable(found):
-            return found
-    return None
-
-
-def _other_domains_rules(now: datetime) -> list[tuple[str, Callable[[], int] | None]]:
-    unsubscribed_days = int(
-        current_app.config.get(
-            "NEWSLETTER_UNSUBSCRIBED_RETENTION_DAYS",
-            DEFAULT_UNSUBSCRIBED_RETENTION_DAYS,
-        )
-    )
-    newsletter = ("eshop.newsletter.services", "eshop.newsletter.retention")
-    unconfirmed = _find(newsletter, "purge_unconfirmed")
-    unsubscribed = _find(newsletter, "purge_unsubscribed")
-    consent_log = _find(
-        ("eshop.consent.decisions", "eshop.consent.log", "eshop.consent"),
-        "purge_consent_log",
-    )
-    outbox = _find(
-        ("eshop.mail.retention", "eshop.mail.worker", "eshop.mail.services"),
-        "purge_sent_messages",
-    )
-    return [
-        (
-            "newsletter: unconfirmed sign-ups deleted",
-            unconfirmed and (lambda: unconfirmed(now)),
-        ),
-        (
-            f"newsletter: unsubscribed for over {unsubscribed_days} days deleted",
-            unsubscribed and (lambda: unsubscribed(now, unsubscribed_days)),
-        ),
-        (
-            "consent log: decisions past retention deleted",
-            consent_log and (lambda: consent_log(now)),
-        ),
-        (
-            "outbox: sent messages past retention deleted",
-            outbox and (lambda: outbox(now)),
-        ),
-    ]
-
-
 @contextmanager
 def _rolled_back_session() -> Iterator[None]:
     """Run the purge in a transaction that is rolled back at the end, even if the
@@ -187,12 +135,9 @@ def _run(now: datetime) -> list[PurgeStep]:
         ),
     ]
     db.session.commit()
-    for rule, function in _other_domains_rules(now):
-        if function is None:
-            steps.append(PurgeStep(rule, 0, available=False))
-        else:
-            steps.append(PurgeStep(rule, int(function() or 0)))
-            db.session.commit()
+    for registered in registered_purges(current_app):
+        steps.append(PurgeStep(registered.rule, registered.forget(now)))
+        db.session.commit()
     return steps
 
 

@@ -12,6 +12,7 @@ from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
 from eshop.newsletter.models import Subscriber
 from eshop.orders.models import Order
+from eshop.personal_data import register_purge, registered_purges
 from eshop.privacy.models import AudienceEvent
 from eshop.privacy.retention import months_before, purge
 
@@ -162,3 +163,31 @@ def test_the_datamap_command_lists_every_personal_column(runner):
     assert result.exit_code == 0, result.output
     assert "customer_order.email" in result.output
     assert "newsletter_subscriber.email" in result.output
+
+
+def test_each_package_registers_its_rules_at_set_up(app):
+    rules = [purge.rule for purge in registered_purges(app)]
+    assert rules == [
+        "consent log: decisions past retention deleted",
+        "outbox: sent messages past retention deleted",
+        "newsletter: unconfirmed sign-ups deleted",
+        "newsletter: unsubscribed for over 1095 days deleted",
+    ]
+
+
+def test_a_registered_rule_is_run_and_reported(app, runner):
+    """Given a rule registered at set-up, the purge calls it with the time and
+    reports its rows; a dry run reports them too."""
+    seen = []
+
+    def forget(now):
+        seen.append(now)
+        return 7
+
+    register_purge(app, "samples: forgotten", forget)
+    with time_machine.travel(NOW, tick=False):
+        result = runner.invoke(args=["privacy", "purge"])
+        dry = runner.invoke(args=["privacy", "purge", "--dry-run"])
+    assert "samples: forgotten: 7 row(s) changed" in result.output
+    assert "samples: forgotten: 7 row(s) would change" in dry.output
+    assert seen == [NOW, NOW]
