@@ -136,14 +136,15 @@ def _category(category: Category, product_count: int = 0) -> CategoryInfo:
     )
 
 
-def _cached(key: tuple, build: Callable[[], T]) -> T:
-    """Read through the fragment cache, dropped whenever the catalogue changes."""
+def cached(key: tuple, build: Callable[[], T]) -> T:
+    """Read through the fragment cache, dropped whenever the catalogue changes; other
+    domains keep there what they derive from the catalogue (the sponsored block)."""
     return fragment_cache().get_or_build(key, build)
 
 
 def categories() -> list[CategoryInfo]:
     """Every category in shop order, with its number of products on sale (cached)."""
-    return _cached(("categories",), _load_categories)
+    return cached(("categories",), _load_categories)
 
 
 def _load_categories() -> list[CategoryInfo]:
@@ -263,7 +264,7 @@ def list_products(
         where = [ON_SALE]
         if category_id is not None:
             where.append(Product.category_id == category_id)
-        total = _cached(
+        total = cached(
             ("count", category_id),
             lambda: db.session.execute(
                 select(func.count()).select_from(Product).where(*where)
@@ -341,4 +342,4 @@ def sponsored_cards() -> list[ProductCard]:
             select(*CARD_COLUMNS).where(ON_SALE, Product.sponsored).order_by(Product.id)
         )
 
-    return list(_cached(("sponsored",), build))
+    return list(cached(("sponsored",), build))

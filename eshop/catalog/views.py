@@ -18,7 +18,6 @@ from flask import (
     current_app,
     g,
     render_template,
-    render_template_string,
     request,
     send_from_directory,
 )
@@ -53,9 +52,6 @@ IMAGE_MAX_AGE = 365 * 24 * 3600  # file names are unique per upload: never chang
 MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
-TILE_TEMPLATE = (
-    '{% import "catalog/_macros.html" as m %}{{ m.product_tile(product, lang) }}'
-)
 DESCRIPTION_CHARS = 155  # what search engines show of a meta description
 
 
@@ -125,25 +121,6 @@ def catalog_labels() -> dict[str, str]:
             "only_left": _("Only %(count)s left"),
         }
     return labels
-
-
-@bp.app_template_global("catalog_tile")
-def catalog_tile(card: services.ProductCard) -> Markup:
-    """A product tile (the sponsored block's), rendered once per language."""
-    return fragment_cache().get_or_build(
-        ("tile", *language_key(), card.id),
-        lambda: Markup(
-            render_template_string(TILE_TEMPLATE, product=card, lang=current_language())
-        ),
-    )
-
-
-def catalog_tiles(cards: list[services.ProductCard]) -> Markup:
-    """Product tiles side by side, kept per language and choice of products."""
-    return fragment_cache().get_or_build(
-        ("tiles", *language_key(), tuple(card.id for card in cards)),
-        lambda: Markup("").join(catalog_tile(card) for card in cards),
-    )
 
 
 def catalog_header_nav() -> Markup:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, render_template
 from flask.wrappers import Response
 from markupsafe import Markup
 
 from eshop import consent
-from eshop.catalog.cache import fragment_cache
-from eshop.catalog.services import ProductCard, sponsored_cards
-from eshop.catalog.views import catalog_tiles
-from eshop.layout import link_shape, render_kept
+from eshop.catalog.services import ProductCard, cached, sponsored_cards
+from eshop.i18n import current_language
+from eshop.layout import link_shape
 
 FREQUENCY_CAP = 3  # times one sponsored product may be shown to one visitor
 BLOCK_SIZE = 3
@@ -96,7 +95,7 @@ def sponsored_block() -> Markup:
     exclude_id = getattr(product, "id", None)
     if all(card.id != exclude_id for card in sponsored_cards()):
         exclude_id = None  # the same block as everywhere: one entry, not one a product
-    return fragment_cache().get_or_build(
+    return cached(
         ("sponsored-block", *link_shape(), exclude_id),
         lambda: _block(sponsored_products(product), personalised=False),
     )
@@ -105,11 +104,13 @@ def sponsored_block() -> Markup:
 def _block(chosen: list[ProductCard], personalised: bool) -> Markup:
     if not chosen:
         return Markup("")
-    return render_kept(
-        "privacy/_sponsored.html",
-        personalised,
-        {"personalised": personalised},
-        tiles=catalog_tiles(chosen),
+    return Markup(
+        render_template(
+            "privacy/_sponsored.html",
+            personalised=personalised,
+            products=chosen,
+            lang=current_language(),
+        )
     )
 
 
