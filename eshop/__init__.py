@@ -140,6 +140,7 @@ def check(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
+    import eshop.tables  # noqa: F401  (every table in the metadata)
     from eshop import consent, database, i18n, layout, security
     from eshop import mail as outbox
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -148,7 +149,6 @@ def register_extensions(app: Flask) -> None:
     if runs_from_source_tree():
         i18n.compile_stale_catalogs()  # a wheel carries them compiled
     db.init_app(app)
-    database.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     mail.init_app(app)

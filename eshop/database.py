@@ -1,17 +1,13 @@
-"""Database engine settings the models cannot express, and model discovery."""
+"""Database engine settings the models cannot express."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sqlite3
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-
-import eshop
 
 
 @event.listens_for(Engine, "connect")
@@ -30,17 +26,6 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def load_models() -> None:
-    """Import every domain's ``models`` module so the metadata knows all tables."""
-    for module in pkgutil.iter_modules(eshop.__path__):
-        if module.ispkg:
-            try:
-                importlib.import_module(f"eshop.{module.name}.models")
-            except ModuleNotFoundError as error:
-                if error.name != f"eshop.{module.name}.models":
-                    raise
-
-
 def configure_engine(app: Flask) -> None:
     """SQLite waits ``SQLITE_BUSY_TIMEOUT_SECONDS`` for another writer's lock, then
     the request answers 503 (eshop/errors.py). Call before ``db.init_app``."""
@@ -54,7 +39,3 @@ def configure_engine(app: Flask) -> None:
     )
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def init_app(app: Flask) -> None:
-    load_models()
