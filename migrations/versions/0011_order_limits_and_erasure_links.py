@@ -14,12 +14,19 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     # The owner's confirmation of a cash-on-delivery order: unconfirmed, it expires.
     with op.batch_alter_table("customer_order", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True)
         )
+    # Cash-on-delivery orders placed before this revision never expired: the owner
+    # had taken them on. They count as confirmed when placed, so that the first
+    # `orders expire` after the upgrade does not cancel them and mail their buyers.
+    op.execute(
+        "UPDATE customer_order SET confirmed_at = created_at"
+        " WHERE status = 'pending_payment' AND payment_method = 'cash_on_delivery'"
+    )
     # The access link behind an erasure, so that a link erases once.
     with op.batch_alter_table("privacy_erasure", schema=None) as batch_op:
         batch_op.add_column(sa.Column("link_digest", sa.String(length=64), nullable=True))
@@ -28,7 +35,7 @@ def upgrade():
         )
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("privacy_erasure", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("uq_privacy_erasure_link_digest"), type_="unique"
