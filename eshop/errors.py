@@ -13,7 +13,7 @@ from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -76,11 +76,39 @@ def render_internal_error(error: Exception) -> ResponseReturnValue:
     return render_error(InternalServerError())
 
 
-def render_database_unavailable(error: OperationalError) -> ResponseReturnValue:
+# What says "the database cannot answer now" rather than "this code is wrong":
+# SQLite's primary result codes, and PostgreSQL's SQLSTATE classes or codes.
+SQLITE_UNAVAILABLE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+)
+POSTGRESQL_UNAVAILABLE = ("08", "53", "25006", "55P03", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """Whether the database is locked, read-only, full or unreachable (a 503),
+    as opposed to a fault in the shop's own SQL or schema (a 500 to fix)."""
+    if error.connection_invalidated:
+        return True
+    sqlite_name = getattr(error.orig, "sqlite_errorname", None)
+    if sqlite_name:
+        return sqlite_name.startswith(SQLITE_UNAVAILABLE)
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return sqlstate.startswith(POSTGRESQL_UNAVAILABLE)
+
+
+def render_database_unavailable(error: DBAPIError) -> ResponseReturnValue:
     """503 with Retry-After: the database is locked, read-only or unreachable;
-    the request's transaction is rolled back, so nothing was half written."""
-    log.warning("database unavailable: %s", error.orig)
+    the request's transaction is rolled back, so nothing was half written. Any
+    other database error is a fault in the shop and goes on to be a 500."""
     db.session.rollback()
+    if not database_unavailable(error):
+        raise error
+    log.warning("database unavailable: %s", error.orig)
     body, code = render_error(ServiceUnavailable())
     return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
@@ -93,7 +121,7 @@ def render_unknown_host(error: SecurityError) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(OperationalError, render_database_unavailable)
+    app.register_error_handler(DBAPIError, render_database_unavailable)
     app.register_error_handler(SecurityError, render_unknown_host)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)

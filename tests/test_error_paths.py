@@ -130,6 +130,48 @@ def test_the_consent_banner_closes_on_a_read_only_database(read_only_app, choice
     assert "visitor=" not in "".join(page.headers.getlist("Set-Cookie"))
 
 
+@pytest.fixture
+def read_only_postgres_app(app, tmp_path):
+    """The same shop on PostgreSQL, every transaction read-only (a replica, say)."""
+    if not is_postgres(app):
+        pytest.skip("PostgreSQL's read-only transactions")
+    options = {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+    config = {**app.config, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    read_only = create_app({**config, "INSTANCE_PATH": str(tmp_path / "ro-pg")})
+    yield read_only
+    from eshop.extensions import db
+
+    with read_only.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(("lang", "words"), DB_MESSAGES)
+def test_a_read_only_postgresql_answers_503(read_only_postgres_app, lang, words):
+    """PostgreSQL refuses the write with SQLSTATE 25006 (an InternalError to the
+    driver, not an OperationalError): still a 503, not a 500."""
+    client = read_only_postgres_app.test_client()
+    response = client.post(f"/newsletter/subscribe?lang={lang}", data=SIGNUP)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert words in response.text.lower()
+
+
+def test_a_fault_in_the_shops_own_sql_is_not_passed_off_as_a_503(app):
+    """A missing table is a bug to fix, not a database to wait for: it is not
+    answered "try again in a minute" (in tests it propagates, in production it is a
+    logged 500)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from eshop.extensions import db
+
+    app.add_url_rule(
+        "/broken", "broken", lambda: str(db.session.execute(text("SELECT * FROM nope")))
+    )
+    with pytest.raises(DBAPIError):
+        app.test_client().get("/broken")
+
+
 # --- hosts ---------------------------------------------------------------------------
 
 
