@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 VENV_BIN = Path(sys.executable).parent
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
+WRK = shutil.which("wrk")
 SEARCHES = [
     "lavande",
     "miel",
@@ -542,6 +542,11 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     args = parser.parse_args()
+    if WRK is None:
+        sys.exit(
+            "This benchmark drives load with wrk, which is not installed: "
+            "sudo apt-get install wrk (Debian, Ubuntu), brew install wrk (macOS)."
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="lavande-bench-"))
     secret = secrets.token_hex(32)

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,31 +36,13 @@ class ConfigurationError(RuntimeError):
     """The settings would make the shop unsafe or unable to run."""
 
 
-class ShopFlask(Flask):
-    """Flask, remembering which views and hooks are plain functions.
-
-    Flask asks ``inspect.iscoroutinefunction`` again for every hook and view of
-    every request (a dozen on a storefront page); the answer never changes.
-    """
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        known: dict[Any, bool] = self.__dict__.setdefault("_plain_functions", {})
-        try:
-            plain = known.get(func)
-        except TypeError:  # unhashable callable: ask Flask every time
-            return super().ensure_sync(func)
-        if plain is None:
-            plain = known[func] = super().ensure_sync(func) is func
-        return func if plain else super().ensure_sync(func)
-
-
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     """Build the shop: settings, extensions, consent, blueprints, commands.
 
     ``config`` is a config class, or a dict of overrides on top of the class named
     by ``LAVANDE_ENV`` (development by default) and the environment variables.
     """
-    app = ShopFlask(
+    app = Flask(
         __name__,
         instance_path=instance_path_for(config),
         template_folder=str(resource_dir("templates")),
@@ -141,7 +122,7 @@ def check(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
     import eshop.tables  # noqa: F401  (every table in the metadata)
-    from eshop import consent, database, i18n, layout, security
+    from eshop import consent, database, i18n, layout, money, security
     from eshop import mail as outbox
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -160,6 +141,7 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=";".join(i18n.translation_directories()),
     )
     i18n.init_app(app)
+    money.init_app(app)
     layout.init_app(app)
     consent.init_app(app)
     security.init_app(app)

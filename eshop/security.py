@@ -6,10 +6,8 @@ calls ``allow_csp_source``; nothing else loosens the policy.
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask.wrappers import Response
-
-from eshop.contexts import this_app
 
 BASE_POLICY: dict[str, list[str]] = {
     "default-src": ["'self'"],
@@ -63,7 +61,7 @@ def content_security_policy() -> str:
 def sends_hsts() -> bool:
     """HSTS only in production behind HTTPS (secure cookies), never in development,
     where it would pin 127.0.0.1 to HTTPS in the developer's browser."""
-    app = this_app()
+    app = current_app
     production = not (app.debug or app.testing)
     return production and bool(app.config.get("SESSION_COOKIE_SECURE", False))
 
@@ -89,7 +87,4 @@ def set_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from eshop import csrf
-
     app.after_request(set_security_headers)
-    csrf.init_app(app)  # after Flask-WTF's: templates' csrf_token() is eshop.csrf's

@@ -17,12 +17,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from eshop.contexts import this_app, this_request
 from eshop.extensions import db
 
 from .models import Category, Product, ProductImage
@@ -84,7 +83,7 @@ def read_stamp() -> int:
     """
     if not has_request_context():
         return _query_stamp()
-    environ = this_request().environ
+    environ = request.environ
     if STAMP_KEY not in environ:
         environ[STAMP_KEY] = fragment_cache().recent_stamp()
     return environ[STAMP_KEY]
@@ -151,7 +150,7 @@ class FragmentCache:
 
 def fragment_cache() -> FragmentCache:
     """The running app's fragment cache."""
-    return this_app().extensions[EXTENSION_KEY]
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def init_app(app: Flask) -> None:

@@ -17,8 +17,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from eshop.contexts import this_app
+from flask import current_app
 
 SEALERS_KEY = "lavande.consent.sealers"
 
@@ -40,7 +39,7 @@ def _derive(secret: str | bytes, name: str) -> Fernet:
 
 def _sealer(name: str) -> MultiFernet:
     """The cookie's keys, newest first, built once per (cookie, key set)."""
-    app = this_app()
+    app = current_app
     keys = (app.secret_key, *app.config.get("SECRET_KEY_FALLBACKS", ()))
     sealers = app.extensions.setdefault(SEALERS_KEY, {})
     sealer = sealers.get((name, keys))

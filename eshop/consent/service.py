@@ -14,13 +14,12 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask.wrappers import Response
-from itsdangerous import BadData
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
+from eshop import signing
 from eshop.clock import utcnow
-from eshop.contexts import this_app, this_request
 from eshop.extensions import db
-from eshop.signing import RememberingURLSafeSerializer
 
 from .decisions import log_decision
 from .registry import Category, CookieSpec, Registry, build_registry
@@ -40,7 +39,7 @@ class UnregisteredCookie(LookupError):
 
 def registry() -> Registry:
     """The registry of the running app."""
-    return this_app().extensions["lavande.consent"]
+    return current_app.extensions["lavande.consent"]
 
 
 def init_registry(app: Flask) -> Registry:
@@ -59,23 +58,9 @@ def _spec(name: str, reg: Registry | None = None) -> CookieSpec:
     return spec
 
 
-SERIALIZERS_KEY = "lavande.consent.serializers"
-
-
-def _serializer(name: str) -> RememberingURLSafeSerializer:
-    """The cookie's signer, built once per (cookie, key set) and kept on the app:
-    rotating SECRET_KEY or its fallbacks simply builds a new one. It signs through
-    C (``eshop.signing``): same signatures, a twentieth of the cost."""
-    app = this_app()
-    keys = (*app.config.get("SECRET_KEY_FALLBACKS", ()), app.secret_key)
-    serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
-    serializer = serializers.get((name, keys))
-    if serializer is None:
-        serializer = RememberingURLSafeSerializer(
-            list(keys), salt=f"lavande.cookie.{name}"
-        )
-        serializers[(name, keys)] = serializer
-    return serializer
+def _serializer(name: str) -> URLSafeSerializer:
+    """The cookie's signer: its own salt, the app's keys (rotation included)."""
+    return signing.serializer(f"lavande.cookie.{name}")
 
 
 # --- reading ---------------------------------------------------------------------
@@ -93,7 +78,7 @@ def _memo() -> dict[str, Any]:
     registry), so a request goes through Flask's context-local proxies for them
     once rather than at each step of each read.
     """
-    req = this_request()
+    req = request
     environ = req.environ
     memo = environ.get(ENV_MEMO)
     if memo is None:

@@ -7,11 +7,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Response
 from itsdangerous import BadSignature
 
-from eshop.signing import RememberingURLSafeTimedSerializer
+from eshop.clock import utcnow
 
 from . import service
-
-SERIALIZERS_KEY = "lavande.session.serializers"
 
 
 class ConsentSessionInterface(SecureCookieSessionInterface):
@@ -21,30 +19,8 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
     The session never becomes permanent: it lives for the browser session only,
     and the server refuses a cookie signed more than ``SESSION_MAX_AGE_HOURS`` ago
     (a browser may keep a "session" cookie for months; a copy, for ever).
+    Flask's ``get_signing_serializer`` signs it, ``SECRET_KEY_FALLBACKS`` included.
     """
-
-    def get_signing_serializer(
-        self, app: Flask
-    ) -> RememberingURLSafeTimedSerializer | None:
-        """Flask's serializer (same salt, key derivation and digest, so sessions
-        signed before stay valid), signing through C and built once per key set
-        instead of once per request, and remembering the cookies it verified."""
-        if not app.secret_key:
-            return None
-        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        serializers = app.extensions.setdefault(SERIALIZERS_KEY, {})
-        serializer = serializers.get(keys)
-        if serializer is None:
-            serializer = serializers[keys] = RememberingURLSafeTimedSerializer(
-                list(keys),
-                salt=self.salt,
-                serializer=self.serializer,
-                signer_kwargs={
-                    "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
-                },
-            )
-        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
@@ -53,12 +29,16 @@ class ConsentSessionInterface(SecureCookieSessionInterface):
         raw = service.read_raw_cookie(self.get_cookie_name(app))
         if not raw or len(raw) > service.MAX_COOKIE_BYTES:
             return self.session_class()
-        max_age = int(app.config["SESSION_MAX_AGE_HOURS"] * 3600)
         try:
-            data = serializer.loads(raw, max_age=max_age)
+            data, signed_at = serializer.loads(raw, return_timestamp=True)
         except (BadSignature, ValueError, TypeError, UnicodeError):
             return self.session_class()
-        if not isinstance(data, dict):
+        # Only too old is refused: a time ahead of this host's clock is another
+        # host's clock (the signature is ours), which ``max_age`` would refuse.
+        age = (utcnow() - signed_at).total_seconds()
+        if age > app.config["SESSION_MAX_AGE_HOURS"] * 3600 or not isinstance(
+            data, dict
+        ):
             return self.session_class()
         return self.session_class(data)
 

@@ -122,7 +122,7 @@ def buffer_for(app: Flask) -> AudienceBuffer:
 
 def flush_audience_buffer(app: Flask | None = None) -> int:
     """Write the waiting events now (tests, shutdown); return how many."""
-    return buffer_for(app or current_app._get_current_object()).flush()
+    return buffer_for(app or current_app).flush()
 
 
 def init_app(app: Flask) -> None:
@@ -193,7 +193,7 @@ def record_response(response: Response) -> None:
         return
     visitor = visitor_id(response)
     now = utcnow()
-    buffer_for(current_app._get_current_object()).add(
+    buffer_for(current_app).add(
         [
             PendingEvent(visitor, kind, target, product_id, count, now)
             for kind, target, product_id, count in events

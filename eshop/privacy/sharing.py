@@ -10,10 +10,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, g, url_for
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from eshop import consent
-from eshop.csrf import csrf_token
 from eshop.layout import render_kept
 from eshop.security import allow_csp_source
 
@@ -52,7 +52,7 @@ def share_block() -> Markup:
             "privacy/_share.html",
             False,
             {"enabled": False, "provider": PROVIDER, "category": "sharing"},
-            banner_token=csrf_token(),
+            banner_token=generate_csrf(),
             banner_next=consent.current_path(),
         )
     page = url_for("catalog.product_detail", slug=product.slug, lang=None)

@@ -128,3 +128,26 @@ def test_an_old_admin_session_cookie_does_not_log_in(admin, app):
     thief = copy_of_session(admin.client, app)
     with time_machine.travel(utcnow() + timedelta(days=400), tick=False):
         assert thief.get("/admin/").status_code == 302
+
+
+def test_a_session_signed_ahead_of_this_hosts_clock_is_read(app, client):
+    """Another host of the shop, its clock a minute ahead, signed the cookie."""
+    now = utcnow()
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        with client.session_transaction() as session:
+            session["csrf_token"] = "from a host ahead"
+    with time_machine.travel(now, tick=False):
+        with client.session_transaction() as session:
+            assert session.get("csrf_token") == "from a host ahead"
+
+
+def test_a_session_signed_before_a_key_rotation_still_reads(app, client):
+    with client.session_transaction() as session:
+        session["csrf_token"] = "before the rotation"
+    old_key = app.secret_key
+    app.config["SECRET_KEY"] = app.secret_key = "a-new-key-" + "x" * 40
+    with client.session_transaction() as session:
+        assert "csrf_token" not in session  # the new key alone refuses it
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    with client.session_transaction() as session:
+        assert session.get("csrf_token") == "before the rotation"
