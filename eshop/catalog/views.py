@@ -243,24 +243,15 @@ def product_detail(slug: str) -> ResponseReturnValue:
     kept, description = fragment_cache().get_or_build(
         ("product-main", *language_key(), slug), lambda: _product_main(product)
     )
-    token = csrf_token()
-    if kept is not None:
-        main = kept.fill({"add_to_cart_token": token})
-    else:  # a template edit made it unkeepable: still a correct page
-        main = Markup(
-            render_template(
-                "catalog/_product_main.html", product=product, add_to_cart_token=token
-            )
-        )
     return render_kept(
         "catalog/product.html",
         title=product.name(current_language()),
         description=description,
-        main=main,
+        main=kept.fill({"add_to_cart_token": csrf_token()}),
     )
 
 
-def _product_main(product: services.ProductDetail) -> tuple[Kept | None, str]:
+def _product_main(product: services.ProductDetail) -> tuple[Kept, str]:
     """A product page's main part, kept with a marker for the add-to-cart form's
     CSRF token, and its meta description."""
     template = "catalog/_product_main.html"

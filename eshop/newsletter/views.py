@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -45,12 +43,13 @@ def footer_form() -> SubscribeForm:
     return SubscribeForm(prefix="footer", source=SubscriptionSource.FOOTER)
 
 
-@bp.app_context_processor
-def newsletter_template_helpers() -> dict[str, Any]:
-    return {
-        "newsletter_footer_form": footer_form,
-        "newsletter_consent_wording": services.CONSENT_WORDING,
-    }
+@bp.record_once
+def _template_helpers(state: BlueprintSetupState) -> None:
+    """Globals, not a context processor: kept renderings run no context processor."""
+    state.app.jinja_env.globals.update(
+        newsletter_footer_form=footer_form,
+        newsletter_consent_wording=services.CONSENT_WORDING,
+    )
 
 
 @bp.get("")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import flash, redirect
+from flask import flash, redirect, render_template
+from markupsafe import Markup
 
-CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
+from eshop import layout
+
+CSRF_VALUE = re.compile(r'(name="(?:footer-)?csrf_token"[^>]*value=")[^"]+(")')
 PAGES = [
     "/",
     "/?lang=en",
@@ -28,9 +31,23 @@ def normalised(response) -> str:
     return CSRF_VALUE.sub(r"\1TOKEN\2", response.get_data(as_text=True))
 
 
+class FullRendering:
+    """Stands in for a kept rendering: Flask's plain ``render_template`` with this
+    request's values, whose slots call their providers at once."""
+
+    def __init__(self, template: str, context: dict, names: set[str]) -> None:
+        self.template, self.context = template, context
+
+    def fill(self, values: dict) -> Markup:
+        return Markup(render_template(self.template, **self.context, **values))
+
+
 def visit(app, client, path: str, *, kept: bool, **headers: str) -> str:
-    app.jinja_env.auto_reload = not kept  # the development server keeps nothing
-    return normalised(client.get(path, headers=headers))
+    with pytest.MonkeyPatch.context() as patch:
+        if not kept:
+            patch.setattr(layout, "keep", FullRendering)
+            patch.setattr(app.jinja_env, "auto_reload", True)  # nothing stored
+        return normalised(client.get(path, headers=headers))
 
 
 def decide(client, choice: str) -> None:
