@@ -7,14 +7,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app
 from itsdangerous import (
     BadSignature,
     SignatureExpired,
     URLSafeSerializer,
-    URLSafeTimedSerializer,
 )
 
+from eshop import signing
 from eshop.emails import ascii_spelling
 
 CONFIRM_SALT = "lavande.newsletter.confirm"
@@ -55,17 +54,11 @@ def digest_matches(email: str, digest: str) -> bool:
     return old_spelling is not None and email_digest(old_spelling) == digest
 
 
-def _secret_keys() -> list[str]:
-    # itsdangerous signs with the last key and accepts all: Flask's rotation recipe.
-    config = current_app.config
-    return [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
-
-
 def make_confirmation_token(
     subscriber_id: int, email: str, *, source: str, wording_version: str
 ) -> str:
     """The token of a ``/newsletter/confirm/<token>`` link."""
-    serializer = URLSafeTimedSerializer(_secret_keys(), salt=CONFIRM_SALT)
+    serializer = signing.timed_serializer(CONFIRM_SALT)
     return serializer.dumps(
         [subscriber_id, email_digest(email), source, wording_version]
     )
@@ -73,7 +66,7 @@ def make_confirmation_token(
 
 def read_confirmation_token(token: str, *, max_age_seconds: int) -> ConfirmationClaim:
     """Check a confirmation token's signature and age, and say what it claims."""
-    serializer = URLSafeTimedSerializer(_secret_keys(), salt=CONFIRM_SALT)
+    serializer = signing.timed_serializer(CONFIRM_SALT)
     try:
         payload, issued_at = serializer.loads(
             token, max_age=max_age_seconds, return_timestamp=True
@@ -97,7 +90,7 @@ def read_confirmation_token(token: str, *, max_age_seconds: int) -> Confirmation
 
 def unsubscribe_serializer() -> URLSafeSerializer:
     """Unsubscribe links never expire: a person must always be able to leave."""
-    return URLSafeSerializer(_secret_keys(), salt=UNSUBSCRIBE_SALT)
+    return signing.serializer(UNSUBSCRIBE_SALT)
 
 
 def make_unsubscribe_token(

@@ -11,6 +11,8 @@ import secrets
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from eshop import signing
+
 SALT = "lavande.checkout-token"
 
 
@@ -27,8 +29,7 @@ class ExpiredToken(ValueError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt=SALT)
+    return signing.timed_serializer(SALT)
 
 
 def new_checkout_token() -> str:

@@ -20,7 +20,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import String, Table, Text, func
 from sqlalchemy.exc import IntegrityError
 
-from eshop import emails
+from eshop import emails, signing
 from eshop.clock import utcnow
 from eshop.extensions import db
 from eshop.mail import enqueue
@@ -73,8 +73,7 @@ def normalise_email(raw: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt=TOKEN_SALT)
+    return signing.timed_serializer(TOKEN_SALT)
 
 
 def link_max_age_hours() -> int:
