@@ -7,6 +7,13 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from eshop import i18n
+from eshop.admin.commands import register as register_admin
+from eshop.catalog.commands import register as register_catalog
+from eshop.consent.commands import register as register_consent
+from eshop.mail.commands import register as register_mail
+from eshop.newsletter.commands import register as register_newsletter
+from eshop.orders.commands import register as register_orders
+from eshop.privacy.commands import register as register_privacy
 
 translations_cli = AppGroup(
     "translations", help="Compile the interface's translations."
@@ -21,14 +28,6 @@ def compile_translations() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from eshop.admin.commands import register as register_admin
-    from eshop.catalog.commands import register as register_catalog
-    from eshop.consent.commands import register as register_consent
-    from eshop.mail.commands import register as register_mail
-    from eshop.newsletter.commands import register as register_newsletter
-    from eshop.orders.commands import register as register_orders
-    from eshop.privacy.commands import register as register_privacy
-
     app.cli.add_command(translations_cli)
     for register in (
         register_catalog,

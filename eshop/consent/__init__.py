@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from eshop.layout import provide_slot
 from eshop.personal_data import register_purge
 
-from .banner import banner_html, embed_placeholder
+from .banner import BANNER_TEMPLATE, banner_to_show, embed_placeholder, form_values
 from .blocked import cookies_blocked_page, request_has_cookies
 from .decisions import DecisionsOnDay, decisions_per_day, purge_consent_log
 from .forms import current_path
@@ -43,6 +42,7 @@ from .session import ConsentSessionInterface
 from .state import ConsentState
 
 __all__ = [
+    "BANNER_TEMPLATE",
     "Category",
     "ConsentGuard",
     "ConsentState",
@@ -53,6 +53,7 @@ __all__ = [
     "UnregisteredCookie",
     "allows",
     "banner_kind",
+    "banner_to_show",
     "cookie_expires_at",
     "cookie_was_rejected",
     "cookies_blocked_page",
@@ -60,6 +61,7 @@ __all__ = [
     "current_state",
     "decisions_per_day",
     "delete_cookie",
+    "form_values",
     "init_app",
     "policy_version",
     "purge_consent_log",
@@ -72,7 +74,8 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Install the registry, the session interface, the guard and template helpers."""
+    """Install the registry, the session interface, the guard and template helpers
+    (the page layout shows the banner: ``banner_to_show``)."""
     reg = init_registry(app)
     app.session_interface = ConsentSessionInterface()
     app.after_request(vary_on_what_was_read)
@@ -80,7 +83,6 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = ConsentGuard(  # type: ignore[method-assign]
         app.wsgi_app, reg, strict=app.debug or app.testing
     )
-    provide_slot(app, "banner", banner_html)
     register_purge(
         app, "consent log: decisions past retention deleted", purge_consent_log
     )

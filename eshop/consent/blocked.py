@@ -12,6 +12,7 @@ from flask import render_template, request
 
 from .registry import Category
 from .service import registry
+from .views import policy_helpers
 
 
 def request_has_cookies() -> bool:
@@ -21,8 +22,6 @@ def request_has_cookies() -> bool:
 
 def cookies_blocked_page() -> str:
     """The page explaining blocked cookies, in the page's language."""
-    from .views import policy_helpers
-
     specs = [
         spec
         for spec in registry().in_category(Category.TECHNICAL)

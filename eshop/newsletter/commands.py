@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import services
@@ -57,8 +57,6 @@ def send_command(campaign_id: int, batch_size: int) -> None:
 @click.option("--to", "to", default=None, help="Defaults to MAIL_OWNER_ADDRESS.")
 def test_command(campaign_id: int, to: str | None) -> None:
     """Queue one copy of a campaign to the owner, marked as a test."""
-    from flask import current_app
-
     try:
         services.send_test(campaign_id, to or current_app.config["MAIL_OWNER_ADDRESS"])
     except services.NewsletterError as error:

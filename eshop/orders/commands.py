@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .services import expire_unpaid_orders
+
 orders_cli = AppGroup("orders", help="Manage orders.")
 
 
@@ -18,8 +20,6 @@ orders_cli = AppGroup("orders", help="Manage orders.")
 )
 def expire(days: int | None) -> None:
     """Cancel orders left unpaid and unconfirmed for too long, and restock them."""
-    from .services import expire_unpaid_orders
-
     days = days or current_app.config["ORDERS_EXPIRE_DAYS"]
     numbers = expire_unpaid_orders(days)
     for number in numbers:
