@@ -69,20 +69,12 @@ def sends_hsts() -> bool:
 def set_security_headers(response: Response) -> Response:
     """Add the policy and the other security headers to every response, keeping
     any a view set itself (a stricter Referrer-Policy, say)."""
-    headers = response.headers
-    # One pass over the few headers already there: werkzeug's ``setdefault`` looks
-    # each name up by raising and catching a KeyError.
-    present = {key.lower() for key, _ in headers.items()}
-    missing = [
-        (key, value)
-        for key, value in (
-            ("Content-Security-Policy", content_security_policy()),
-            *HEADERS,
-            *((HSTS,) if sends_hsts() else ()),
-        )
-        if key.lower() not in present
-    ]
-    headers.extend(missing)
+    for key, value in (
+        ("Content-Security-Policy", content_security_policy()),
+        *HEADERS,
+        *((HSTS,) if sends_hsts() else ()),
+    ):
+        response.headers.setdefault(key, value)
     return response
 
 
