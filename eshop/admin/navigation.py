@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from eshop.catalog.images import thumbnail_name
-from eshop.money import format_price
 
 from .blueprint import bp
 
@@ -66,6 +65,5 @@ def inject_admin_helpers() -> dict[str, object]:
     """The menu and small formatters, for every admin template."""
     return {
         "admin_menu": menu_items,
-        "format_price": format_price,
         "thumbnail_name": thumbnail_name,
     }

@@ -30,7 +30,6 @@ from eshop.clock import utcnow
 from eshop.emails import normalise_email_or_none
 from eshop.extensions import db
 from eshop.i18n import current_language
-from eshop.money import format_price
 from eshop.orders.models import Order, OrderLine, OrderStatus
 from eshop.orders.payments import PAYMENT_METHODS
 from eshop.orders.services import (
@@ -57,11 +56,6 @@ STATUS_LABELS = {
     OrderStatus.DELIVERED: _l("Delivered"),
     OrderStatus.CANCELLED: _l("Cancelled"),
 }
-
-
-def price_text(cents: int) -> str:
-    """A price in the interface's language, for the templates."""
-    return format_price(cents, current_language())
 
 
 def payment_label(code: str) -> str:
@@ -153,7 +147,6 @@ def orders() -> ResponseReturnValue:
         pager=page,
         orders=page.items,
         args=filter_args(form) if valid else {},
-        price=price_text,
         status_label=status_label,
         payment_label=payment_label,
     )
@@ -177,7 +170,6 @@ def render_detail(
         action_form=OrderActionForm(),
         ship_form=ship_form or ShipOrderForm(),
         ships_before_payment=bool(method and method.ships_before_payment),
-        price=price_text,
         status_label=status_label,
         payment_label=payment_label,
         shipping_label=method_label,
@@ -377,8 +369,7 @@ def orders_export() -> ResponseReturnValue:
             pager=None,
             orders=[],
             args={},
-            price=price_text,
-            status_label=status_label,
+                status_label=status_label,
             payment_label=payment_label,
         ), 400
     filename = f"orders-{utcnow().date().isoformat()}.csv"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import (
     Blueprint,
     flash,
@@ -18,7 +16,6 @@ from markupsafe import Markup
 
 from eshop.i18n import current_language
 from eshop.layout import provide_slot, render_kept
-from eshop.money import format_price
 
 from .codec import InvalidQuantity
 from .forms import AddToCartForm, UpdateLineForm
@@ -44,18 +41,6 @@ def header_link() -> Markup:
 
 
 bp.record_once(lambda state: provide_slot(state.app, "cart_link", header_link))
-
-
-@bp.app_template_filter("money")
-def money(cents: int) -> str:
-    """``{{ cents|money }}``: a price in the page's language."""
-    return _cached_price(cents, current_language())
-
-
-@lru_cache(maxsize=4096)
-def _cached_price(cents: int, locale: str) -> str:
-    # Babel's currency formatting is slow next to a cache hit; pages repeat prices.
-    return format_price(cents, locale)
 
 
 def _cart_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:

@@ -32,7 +32,6 @@ from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
 from eshop.layout import Kept, keep, link_shape, provide_slot, render_kept
-from eshop.money import format_price
 
 from . import cache, services
 from .cache import fragment_cache
@@ -80,17 +79,6 @@ def clean_query(raw: str) -> str:
 
 def bad_request(message: str) -> ResponseReturnValue:
     return render_template("errors/error.html", code=400, message=message), 400
-
-
-@bp.app_template_global("catalog_price")
-def catalog_price(cents: int) -> str:
-    """A price for the page's language: ``12,50 €`` or ``€12.50``."""
-    return _price(cents, current_language())
-
-
-@lru_cache(maxsize=4096)
-def _price(cents: int, locale: str) -> str:
-    return format_price(cents, locale)  # Babel's formatting is slow: keep results
 
 
 @bp.app_template_global("catalog_vat_rate")

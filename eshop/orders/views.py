@@ -231,7 +231,7 @@ def _over_cap(error: TooManyUnits | OrderTooLarge) -> str:
     return _(
         "An order placed online can total at most %(amount)s. Please remove some "
         "products from your cart, or write to us for a larger order.",
-        amount=format_price(error.max_cents, current_language()),
+        amount=format_price(error.max_cents),
     )
 
 
