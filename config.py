@@ -57,6 +57,8 @@ class Config:
     # the request through, so closing the cookie banner never depends on a write;
     # the login lock counts through limiter.limiter directly and fails closed.
     RATELIMIT_SWALLOW_ERRORS = True
+    # Any storage's failure comes as limits' StorageError: one error to handle (503).
+    RATELIMIT_STORAGE_OPTIONS = {"wrap_exceptions": True}
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-* are believed
 
     # Mail: without MAIL_SERVER, the outbox writes .eml files under instance/mail/

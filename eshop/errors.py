@@ -13,6 +13,7 @@ from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
     HTTPException,
@@ -109,6 +110,19 @@ def render_database_unavailable(error: DBAPIError) -> ResponseReturnValue:
     if not database_unavailable(error):
         raise error
     log.warning("database unavailable: %s", error.orig)
+    return render_unavailable()
+
+
+def render_limits_unavailable(error: StorageError) -> ResponseReturnValue:
+    """503 with Retry-After: the store that counts attempts (the database or Redis)
+    cannot answer, so a limited action (a login, say) cannot be allowed safely."""
+    log.warning("rate-limit storage unavailable: %s", error.storage_error)
+    db.session.rollback()
+    return render_unavailable()
+
+
+def render_unavailable() -> ResponseReturnValue:
+    """The 503 page, with the time after which trying again is worth it."""
     body, code = render_error(ServiceUnavailable())
     return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
@@ -122,6 +136,7 @@ def render_unknown_host(error: SecurityError) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(DBAPIError, render_database_unavailable)
+    app.register_error_handler(StorageError, render_limits_unavailable)
     app.register_error_handler(SecurityError, render_unknown_host)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)

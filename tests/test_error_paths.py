@@ -227,3 +227,46 @@ def test_production_refuses_a_public_base_url_that_is_not_https(tmp_path):
 
     with pytest.raises(ConfigurationError, match="https"):
         create_app(Settings)
+
+
+# --- the store that counts attempts ----------------------------------------------
+
+
+def test_a_login_when_the_attempt_store_cannot_answer_is_a_503(app, monkeypatch):
+    """Given the store of attempt counts failing (Redis gone, say), when someone
+    logs in with a wrong password, then the answer is a 503, not a 500."""
+    from limits.errors import StorageError
+
+    from eshop.extensions import limiter
+
+    def fail(*args, **kwargs):
+        raise StorageError(ConnectionError("the store is gone"))
+
+    monkeypatch.setattr(limiter.limiter, "hit", fail)
+    client = app.test_client()
+    form = {"email": "owner@lavande.example", "password": "wrong"}
+    response = client.post("/admin/login?lang=en", data=form)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
+def test_an_order_placed_but_not_counted_still_stands(app, monkeypatch):
+    """Given the store of attempt counts failing once the order is committed, then
+    the shopper still reaches their order: nothing says it was not recorded."""
+    from limits.errors import StorageError
+
+    from eshop.extensions import limiter
+    from tests.cart.catalogue import add_product
+    from tests.orders.checkout import open_checkout, submit
+
+    product_id = add_product(app)
+    client = app.test_client()
+    form = open_checkout(app, client, f"{product_id}.1.1250")
+
+    def fail(*args, **kwargs):
+        raise StorageError(ConnectionError("the store is gone"))
+
+    monkeypatch.setattr(limiter.limiter, "hit", fail)
+    response = submit(client, form)
+    assert response.status_code == 303
+    assert "/orders/" in response.headers["Location"]

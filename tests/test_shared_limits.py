@@ -44,7 +44,7 @@ class Browser:
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Accept-Language": "fr"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -139,7 +139,7 @@ def gunicorn(
     )
     server = Gunicorn(process, port)
     try:
-        server.wait_until_serving(time.monotonic() + 20)
+        server.wait_until_serving(time.monotonic() + 40)
         yield server
     finally:
         process.terminate()

@@ -9,13 +9,17 @@ and taken once it is: a refused or failed checkout costs nothing.
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 
 from eshop.emails import normalise_email_or_none
 from eshop.extensions import limiter
 
 NAMESPACE = "orders.checkout"
+log = logging.getLogger(__name__)
 
 
 def _counts(email: str) -> list[tuple[RateLimitItem, str, str]]:
@@ -48,9 +52,14 @@ def may_place_order(email: str) -> bool:
 
 
 def count_placed_order(email: str) -> None:
-    """Count one order placed by this client for this address."""
+    """Count one order placed by this client for this address. The order is
+    committed by then: a count the storage cannot take is logged, never turned into
+    an error page that would tell the shopper nothing was recorded."""
     if not limiter.enabled:
         return
     strategy = limiter.limiter
-    for item, kind, key in _counts(email):
-        strategy.hit(item, NAMESPACE, kind, key)
+    try:
+        for item, kind, key in _counts(email):
+            strategy.hit(item, NAMESPACE, kind, key)
+    except StorageError:
+        log.exception("a placed order could not be counted against its limits")
