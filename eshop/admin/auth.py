@@ -82,9 +82,7 @@ def load_owner(user_id: str) -> Owner | None:
 def end_session() -> None:
     """Log out and forget everything the session held."""
     logout_user()
-    # logout_user asks to delete a remember-me cookie the shop never sets.
-    session.pop("_remember", None)
-    session.clear()
+    session.clear()  # also what logout_user left for a remember-me cookie
 
 
 MAX_DATABASE_ID = 2**31 - 1  # an INTEGER primary key on PostgreSQL

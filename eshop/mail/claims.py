@@ -112,12 +112,14 @@ def claim_batch(size: int, token: str) -> list[Outgoing]:
             )
             .where(M.id.in_(ids), M.claim_token == token)
             .order_by(*priority_order())
-        ).all()
+        )
+        .mappings()
+        .all()
         if ids
         else []
     )
     db.session.commit()
-    return [Outgoing(**row._asdict()) for row in rows]
+    return [Outgoing(**row) for row in rows]
 
 
 # Built once: the worker runs it before every few messages, so it must cost little.

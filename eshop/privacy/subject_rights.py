@@ -183,7 +183,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _row_dict(table: Table, row: Any) -> dict[str, Any]:
-    return {column.name: _json_value(row._mapping[column]) for column in table.columns}
+    return {column.name: _json_value(row[column]) for column in table.columns}
 
 
 def _primary_key(table: Table) -> Any:
@@ -232,7 +232,7 @@ def find_records(email: str) -> HeldRecords:
         pk = _primary_key(table)
         rows = db.session.execute(
             db.select(table).where(pk.in_(ids)).order_by(pk)
-        ).all()
+        ).mappings()
         held.tables[table.name] = [_row_dict(table, row) for row in rows]
     return held
 
