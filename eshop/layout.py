@@ -191,11 +191,24 @@ def keep(template: str, context: Mapping[str, Any], names: set[str]) -> Kept:
     """``template`` rendered once, without the visitor, with markers for the values
     ``names`` and for its slots, for a caller that keeps it elsewhere (the
     catalogue's cache, whose entries go when the catalogue changes)."""
+    markers = {name: Markup(f"{MARK}value:{name}{MARK}") for name in names}
+    return Kept.parse(render_without_visitor(template, {**context, **markers}), names)
+
+
+def render_once(template: str, **context: Any) -> Markup:
+    """``template`` rendered as a kept one, whole, for a caller that keeps it for
+    every visitor (the catalogue's fragments); it may hold no slot."""
+    html = render_without_visitor(template, context)
+    if MARK in html:
+        raise ValueError(f"{template} has a slot: it cannot be kept whole")
+    return Markup(html)
+
+
+def render_without_visitor(template: str, context: Mapping[str, Any]) -> str:
+    """``template`` in the kept environment: no visitor, slots as markers."""
     env = current_app.extensions[EXTENSION_KEY].kept_env
     env.auto_reload = current_app.jinja_env.auto_reload
-    markers = {name: Markup(f"{MARK}value:{name}{MARK}") for name in names}
-    html = env.get_template(template).render(**context, **markers)
-    return Kept.parse(html, names)
+    return env.get_template(template).render(context)
 
 
 def language_switch() -> Markup:

@@ -8,7 +8,7 @@ import pytest
 from flask import render_template
 from jinja2 import ChoiceLoader, DictLoader, UndefinedError
 
-from eshop.layout import VISITOR_STATE, render_kept
+from eshop.layout import VISITOR_STATE, render_kept, render_once
 
 READERS = {
     "request": "{{ request.path }}",
@@ -53,6 +53,15 @@ def test_a_kept_template_cannot_read_the_visitor(app, templates, template, reloa
         with pytest.raises(UndefinedError, match="a kept template must not read"):
             render_kept(template)
         render_template(template)  # a page rendered for one visitor may
+
+
+def test_a_fragment_kept_for_everyone_has_no_visitor_and_no_slot(app, templates):
+    with app.test_request_context("/"):
+        with pytest.raises(UndefinedError, match="a kept template must not read"):
+            render_once("includes.html")
+        with pytest.raises(ValueError, match="has a slot"):
+            render_once("unknown_slot.html")
+        assert render_once("hello.html", name="<b>") == "<p>Hello &lt;b&gt;</p>"
 
 
 def test_a_kept_template_must_print_its_values_as_they_are(app, templates):

@@ -31,7 +31,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
-from eshop.layout import Kept, keep, link_shape, provide_slot, render_kept
+from eshop.layout import (
+    Kept,
+    keep,
+    link_shape,
+    provide_slot,
+    render_kept,
+    render_once,
+)
 
 from . import cache, services
 from .cache import fragment_cache
@@ -123,18 +130,19 @@ def catalog_header_nav() -> Markup:
     try:
         return fragment_cache().get_or_build(
             ("nav", *language_key(), current),
-            lambda: Markup(
-                render_template(
-                    "catalog/_nav.html",
-                    categories=services.categories(),
-                    current_category=current,
-                )
+            lambda: render_once(
+                "catalog/_nav.html",
+                categories=services.categories(),
+                current_category=current,
+                explicit_lang=language_key()[1],
             ),
         )
     except SQLAlchemyError:
         # Error pages render this too, possibly because the database is down.
         db.session.rollback()
-        return Markup(render_template("catalog/_nav.html", categories=[]))
+        return render_once(
+            "catalog/_nav.html", categories=[], explicit_lang=language_key()[1]
+        )
 
 
 @bp.get("/")
@@ -142,12 +150,10 @@ def home() -> ResponseReturnValue:
     """The home page: featured products and categories."""
     main = fragment_cache().get_or_build(
         ("home", *language_key()),
-        lambda: Markup(
-            render_template(
-                "catalog/_home_main.html",
-                featured=services.featured_products(),
-                categories=services.categories(),
-            )
+        lambda: render_once(
+            "catalog/_home_main.html",
+            featured=services.featured_products(),
+            categories=services.categories(),
         ),
     )
     return render_kept("catalog/home.html", main=main)
@@ -183,8 +189,9 @@ def products() -> ResponseReturnValue:
             title = chosen.name(locale)
         else:
             title = _("All products")
-        html = render_template(
+        html = render_once(
             "catalog/_products_main.html",
+            explicit_lang=language_key()[1],
             listing=listing,
             title=title,
             query=query,
@@ -201,7 +208,7 @@ def products() -> ResponseReturnValue:
                 if value
             },
         )
-        return Markup(html), listing.total, title
+        return html, listing.total, title
 
     key = ("products", *language_key(), page, sort, category, query)
     try:
