@@ -8,6 +8,7 @@ accounting (retention ``order_legal``) are anonymized; every other row is delete
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -86,8 +87,9 @@ def make_access_token(email: str) -> str:
     return _serializer().dumps(email)
 
 
-def _read_link(token: str) -> tuple[str, str]:
-    """The address a link was made for and the link's digest (see ``link_digest``)."""
+def _read_link(token: str) -> tuple[str, list[str]]:
+    """The address a link was made for and the link's digests under each key (see
+    ``link_digests``; the first is the current key's)."""
     try:
         email, issued_at = _serializer().loads(
             token, max_age=link_max_age_hours() * 3600, return_timestamp=True
@@ -96,40 +98,41 @@ def _read_link(token: str) -> tuple[str, str]:
         raise InvalidLink(str(error)) from error
     if not isinstance(email, str):
         raise InvalidLink("not an address")
-    return email, link_digest(email, issued_at)
+    return email, link_digests(email, issued_at)
 
 
-def link_digest(email: str, issued_at: datetime) -> str:
-    """What identifies one link: its address and the second it was issued, hashed.
-    Not the token's text, which more than one spelling may verify."""
-    text = f"{email}\n{int(issued_at.timestamp())}"
-    return hashlib.sha256(text.encode()).hexdigest()
+def link_digests(email: str, issued_at: datetime) -> list[str]:
+    """What identifies one link: its address and the second it was issued (not the
+    token's text, which more than one spelling may verify), under a keyed hash, so
+    that the erasure log kept without addresses does not give them back to someone
+    who tries candidates. One digest per key, the current key's first: a link used
+    before a key rotation stays used after it."""
+    text = f"lavande.erasure-link\n{email}\n{int(issued_at.timestamp())}".encode()
+    config = current_app.config
+    keys = [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]
+    return [hmac.new(key.encode(), text, hashlib.sha256).hexdigest() for key in keys]
 
 
-def _link_used(digest: str) -> bool:
-    return (
-        db.session.execute(
-            db.select(ErasureRecord.id).where(ErasureRecord.link_digest == digest)
-        ).first()
-        is not None
-    )
+def _link_used(digests: list[str]) -> bool:
+    used = db.select(ErasureRecord.id).where(ErasureRecord.link_digest.in_(digests))
+    return db.session.execute(used).first() is not None
 
 
 def email_from_token(token: str) -> str:
     """The address a link was made for; raises InvalidLink if forged or expired,
     LinkAlreadyUsed once it has erased."""
-    email, digest = _read_link(token)
-    if _link_used(digest):
-        raise LinkAlreadyUsed(digest)
+    email, digests = _read_link(token)
+    if _link_used(digests):
+        raise LinkAlreadyUsed(digests[0])
     return email
 
 
 def erase_by_link(token: str) -> ErasureRecord:
     """Erase the address of an access link, once per link (LinkAlreadyUsed after)."""
-    email, digest = _read_link(token)
-    if _link_used(digest):
-        raise LinkAlreadyUsed(digest)
-    return erase(email, link_digest=digest)
+    email, digests = _read_link(token)
+    if _link_used(digests):
+        raise LinkAlreadyUsed(digests[0])
+    return erase(email, link_digest=digests[0])
 
 
 def address_digest(email: str) -> str:

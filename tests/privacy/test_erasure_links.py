@@ -68,3 +68,40 @@ def test_a_new_link_erases_what_was_ordered_since(app, client):
         assert client.post(f"/privacy/records/{second}/erase").status_code == 200
     assert _order(app, "2026-000002").full_name == ""
     assert _erasures(app) == 2
+
+
+def test_a_used_link_stays_used_after_a_key_rotation(app, client):
+    """Given a link that erased, when SECRET_KEY is rotated (the old key kept as a
+    fallback, so the link still verifies), then the link is still used up."""
+    with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False):
+        with app.app_context():
+            add_order(EMAIL, "2026-000001")
+            _db.session.commit()
+        token = token_for(app, EMAIL)
+        assert client.post(f"/privacy/records/{token}/erase").status_code == 200
+        old_key = app.config["SECRET_KEY"]
+        app.config.update(SECRET_KEY="a-new-key-" + "x" * 32)
+        app.config.update(SECRET_KEY_FALLBACKS=[old_key])
+        again = client.post(f"/privacy/records/{token}/erase?lang=en")
+    assert again.status_code == 410
+
+
+def test_the_erasure_log_does_not_give_the_address_back(app, client):
+    """The log keeps a link's digest; without the shop's key, hashing a candidate
+    address with the second the link was issued does not find it."""
+    import hashlib
+
+    with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False):
+        with app.app_context():
+            add_order(EMAIL, "2026-000001")
+            _db.session.commit()
+        token = token_for(app, EMAIL)
+        client.post(f"/privacy/records/{token}/erase")
+        second = 1_795_168_800  # 2026-11-20 10:00:00 UTC
+    with app.app_context():
+        stored = _db.session.execute(_db.select(ErasureRecord.link_digest)).scalar()
+    guesses = {
+        hashlib.sha256(f"{EMAIL}\n{second + delta}".encode()).hexdigest()
+        for delta in range(-5, 6)
+    }
+    assert stored and stored not in guesses
