@@ -11,9 +11,7 @@ catalogue commits mark the stamp stale (see ``_note_catalogue_writes``).
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -23,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from eshop.extensions import db
+from eshop.memo import Memo
 
 from .models import Category, Product, ProductImage
 
@@ -90,23 +89,20 @@ def read_stamp() -> int:
 
 
 class FragmentCache:
-    """A bounded, least-recently-used map valid for one catalogue stamp."""
+    """A bounded, least-recently-used memo of fragments, valid for one catalogue
+    stamp."""
 
     def __init__(
         self,
         max_entries: int = DEFAULT_MAX_ENTRIES,
         stamp_seconds: float = DEFAULT_STAMP_SECONDS,
     ) -> None:
-        self.max_entries = max_entries
         self.stamp_seconds = stamp_seconds
+        self.entries: Memo[Any] = Memo(max_entries)
+        self.stamp: int | None = None  # the stamp the entries were built under
         self._read_stamp: int | None = None
         self._read_at = float("-inf")
         self._read_after_writes = -1
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._stamp: int | None = None
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def recent_stamp(self) -> int:
         """The stamp, queried again once it is older than ``stamp_seconds`` or this
@@ -125,27 +121,18 @@ class FragmentCache:
     def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
         """The cached value for ``key``, built (and kept) if missing or stale."""
         stamp = read_stamp()
-        with self._lock:
-            if stamp != self._stamp or stamp < 0:
-                self._entries.clear()
-                self._stamp = stamp
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]
-        value = build()
-        with self._lock:
-            self.misses += 1
-            if self._stamp == stamp and stamp >= 0:
-                self._entries[key] = value
-                if len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-        return value
+        if stamp < 0:  # the stamp cannot be read: nothing can be trusted or kept
+            return build()
+        if stamp != self.stamp:  # the catalogue changed: the entries are stale
+            self.stamp = stamp
+            self.entries.clear()
+        # The stamp in the key: a fragment built under an older stamp by another
+        # thread while this one cleared is never read, and goes like any other.
+        return self.entries.get_or_build((stamp, key), build)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._stamp = None
+        self.entries.clear()
+        self.stamp = None
 
 
 def fragment_cache() -> FragmentCache:

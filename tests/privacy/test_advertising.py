@@ -89,7 +89,8 @@ def test_pages_of_products_not_sponsored_share_one_kept_block(app, client, catal
 
     assert sponsored_slugs(plain) == ["huile-sponsor", "savon-sponsor"]
     with app.app_context():
-        kept = [key for key in fragment_cache()._entries if key[0] == "sponsored-block"]
+        keys = [key for _stamp, key in fragment_cache().entries.entries]
+    kept = [key for key in keys if key[0] == "sponsored-block"]
     assert sorted(key[-1] is None for key in kept) == [False, True]
 
 
