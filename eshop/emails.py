@@ -67,6 +67,13 @@ def normalise_email_or_none(address: str) -> str | None:
         return None
 
 
+def lookup_key(text: str) -> str:
+    """What to look up or count typed text under: the canonical address, or, for
+    text that is no address (a mistyped login), the text trimmed and lower-cased,
+    which matches no stored address."""
+    return normalise_email_or_none(text) or text.strip().lower()[:MAX_EMAIL_LENGTH]
+
+
 def ascii_spelling(address: str) -> str | None:
     """The canonical address with its domain in IDNA (punycode), or None when the
     local part is not ASCII; how the newsletter spelled addresses before

@@ -1,13 +1,13 @@
 """Flask extensions, created unbound so that every part can import them safely.
 
-This module imports nothing from the application: ``create_app`` binds them.
+This module imports nothing from the application but ``eshop.clients`` (the
+limiter's key, which imports only Flask): ``create_app`` binds them.
 """
 
 from __future__ import annotations
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -15,6 +15,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from eshop.clients import client_key
 
 # Alembic names constraints from this convention, so migrations can drop them later.
 NAMING_CONVENTION = {
@@ -36,4 +38,4 @@ csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=client_key, default_limits=[])

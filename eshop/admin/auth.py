@@ -28,8 +28,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from limits import RateLimitItem, parse
 
+from eshop.clients import client_key
 from eshop.clock import utcnow
-from eshop.emails import normalise_email_or_none
+from eshop.emails import lookup_key
 from eshop.extensions import limiter, login_manager
 
 from . import navigation  # noqa: F401  (the menu's context processor)
@@ -134,12 +135,12 @@ def keep_private(response: Response) -> Response:
 def _account(email: str) -> str:
     """The account a login names, in the one spelling every address is stored in,
     so that another spelling of the same address counts against the same account."""
-    return normalise_email_or_none(email) or email.strip().lower()[:254]
+    return lookup_key(email)
 
 
 def _lockable_keys(email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     """Each lockable count with its key: the client, and the account from it."""
-    client = request.remote_addr or "unknown"
+    client = client_key()
     return [
         (CLIENT_FAILURES, ("client", client)),
         (PAIR_FAILURES, ("pair", _account(email), client)),

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eshop.clock import utcnow
-from eshop.emails import normalise_email_or_none
+from eshop.emails import lookup_key
 from eshop.extensions import db
 
 from .models import Owner, new_session_stamp
@@ -27,12 +27,6 @@ class AccountError(ValueError):
 def _hash(password: str) -> str:
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     return generate_password_hash(password, method=method)
-
-
-def normalise_email(email: str) -> str:
-    """The shop's one spelling of a login email (``eshop.emails``); text that is no
-    address (a mistyped login) is only trimmed and lower-cased, and matches no one."""
-    return normalise_email_or_none(email) or email.strip().lower()
 
 
 def check_new_password(password: str) -> None:
@@ -62,7 +56,7 @@ def create_or_reset_owner(email: str, password: str) -> tuple[Owner, bool]:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise AccountError(_l("This email address is not valid.")) from error
-    email = normalise_email(email)
+    email = lookup_key(email)
     check_new_password(password)
     owner = db.session.execute(
         db.select(Owner).filter_by(email=email)
@@ -98,7 +92,7 @@ def authenticate(email: str, password: str) -> Owner | None:
     owner = None
     if email.isprintable():  # PostgreSQL refuses NUL: such an email matches nobody
         owner = db.session.execute(
-            db.select(Owner).filter_by(email=normalise_email(email))
+            db.select(Owner).filter_by(email=lookup_key(email))
         ).scalar_one_or_none()
     if owner is None:
         check_password_hash(_dummy_hash(), password)

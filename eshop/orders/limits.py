@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import current_app
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 
-from eshop.emails import normalise_email_or_none
+from eshop.clients import client_key
+from eshop.emails import lookup_key
 from eshop.extensions import limiter
 
 NAMESPACE = "orders.checkout"
@@ -26,19 +27,9 @@ def _counts(email: str) -> list[tuple[RateLimitItem, str, str]]:
     """Each limit with the kind and value of the key it counts."""
     config = current_app.config
     return [
-        (parse(config["CHECKOUT_LIMIT_PER_CLIENT"]), "client", _client()),
-        (parse(config["CHECKOUT_LIMIT_PER_EMAIL"]), "email", email_key(email)),
+        (parse(config["CHECKOUT_LIMIT_PER_CLIENT"]), "client", client_key()),
+        (parse(config["CHECKOUT_LIMIT_PER_EMAIL"]), "email", lookup_key(email)),
     ]
-
-
-def _client() -> str:
-    return request.remote_addr or "unknown"
-
-
-def email_key(email: str) -> str:
-    """The address as the shop stores it, so that case or Unicode spellings of one
-    address share one count."""
-    return normalise_email_or_none(email) or email.strip().lower()
 
 
 def may_place_order(email: str) -> bool:

@@ -155,3 +155,17 @@ def test_other_spellings_of_the_owner_address_count_against_the_same_pair(
         response = login_from(client, "10.0.0.3", email=spelling, password=WRONG)
         assert response.status_code == 200
     assert login_from(client, "10.0.0.3").status_code == 429
+
+
+def test_an_ipv6_attacker_changing_addresses_in_its_network_is_still_locked(
+    client, owner
+):
+    """Given ten failures from ten addresses of one IPv6 /64, then another address
+    of that /64 is locked like them, and another network is not."""
+    for number in range(10):
+        email = f"guess{number}@lavande.example"
+        response = login_from(client, f"2001:db8:6:6::{number + 1}", email=email)
+        assert response.status_code == 200
+    assert login_from(client, "2001:db8:6:6::ffff").status_code == 429
+    other = client.application.test_client()
+    assert login_from(other, "2001:db8:7:7::1").status_code == 302
