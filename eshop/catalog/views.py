@@ -9,7 +9,6 @@ rendered for each request. Nothing here writes to the database.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from babel.numbers import format_decimal
 from flask import (
@@ -24,11 +23,11 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from eshop.csrf import csrf_token
 from eshop.extensions import db
 from eshop.i18n import current_language
 from eshop.layout import (
@@ -91,31 +90,9 @@ def bad_request(message: str) -> ResponseReturnValue:
 @bp.app_template_global("catalog_vat_rate")
 def catalog_vat_rate(basis_points: int) -> str:
     """A VAT rate for the page's language: ``5,5 %`` or ``5.5%``."""
-    return _vat_rate(basis_points, current_language())
-
-
-@lru_cache(maxsize=64)
-def _vat_rate(basis_points: int, locale: str) -> str:
+    locale = current_language()
     number = format_decimal(basis_points / 100, format="#,##0.##", locale=locale)
     return f"{number}\u202f%" if locale == "fr" else f"{number}%"
-
-
-_TILE_LABELS: dict[str, dict[str, str]] = {}
-
-
-@bp.app_template_global("catalog_labels")
-def catalog_labels() -> dict[str, str]:
-    """The words every product tile repeats, translated once per language (gettext
-    through Flask-Babel costs more than the rest of a tile)."""
-    locale = current_language()
-    labels = _TILE_LABELS.get(locale)
-    if labels is None:
-        labels = _TILE_LABELS[locale] = {
-            "in_stock": _("In stock"),
-            "out_of_stock": _("Out of stock"),
-            "only_left": _("Only %(count)s left"),
-        }
-    return labels
 
 
 def catalog_header_nav() -> Markup:
@@ -242,7 +219,7 @@ def product_detail(slug: str) -> ResponseReturnValue:
         "catalog/product.html",
         title=product.name(current_language()),
         description=description,
-        main=kept.fill({"add_to_cart_token": csrf_token()}),
+        main=kept.fill({"add_to_cart_token": generate_csrf()}),
     )
 
 

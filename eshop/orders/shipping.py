@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from babel import Locale
 from flask import current_app
@@ -48,7 +47,7 @@ def method_label(code: str) -> str:
 
 def country_choices(locale: str) -> list[tuple[str, str]]:
     """The countries the shop ships to, named in the shopper's language."""
-    names = _territories(locale)
+    names = Locale.parse(locale).territories
     return [
         (code, names.get(code, code))
         for code in current_app.config["SHIPPING_COUNTRIES"]
@@ -56,10 +55,4 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
 
 
 def country_name(code: str, locale: str) -> str:
-    return _territories(locale).get(code, code)
-
-
-@lru_cache(maxsize=8)
-def _territories(locale: str) -> dict[str, str]:
-    # Parsing a Babel locale on every checkout costs more than the rest of the form.
-    return dict(Locale.parse(locale).territories)
+    return Locale.parse(locale).territories.get(code, code)
