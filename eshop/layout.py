@@ -27,7 +27,6 @@ auto-reload), so an edited template shows at once.
 from __future__ import annotations
 
 import logging
-from collections import ChainMap
 from collections.abc import Callable, Hashable, Mapping
 from functools import cached_property
 from typing import Any
@@ -78,8 +77,8 @@ class Layout:
     def kept_env(self) -> Environment:
         """The app's environment (filters, loader, globals) without the visitor.
 
-        Made at the first kept rendering, once the app is set up; its own template
-        cache, so its templates see its globals."""
+        Made at the first kept rendering, once the app is set up (its globals are
+        copied then); its own template cache, so its templates see its globals."""
         env = self.app.jinja_env.overlay(cache_size=400)
         blocked = {
             name: StrictUndefined(
@@ -88,9 +87,7 @@ class Layout:
             )
             for name in VISITOR_STATE
         }
-        env.globals = ChainMap(  # type: ignore[assignment]
-            {**blocked, "slot": slot_marker}, self.app.jinja_env.globals
-        )
+        env.globals = {**self.app.jinja_env.globals, **blocked, "slot": slot_marker}
         return env
 
 
