@@ -38,3 +38,32 @@ def test_timed_values_expire(app, monkeypatch) -> None:
         assert signing.timed_serializer("t").loads(token, max_age=100) == "v"
         with pytest.raises(SignatureExpired):
             signing.timed_serializer("t").loads(token, max_age=99)
+
+
+def test_a_cookie_is_verified_once_and_each_read_gets_its_own_copy(app) -> None:
+    with app.test_request_context("/"):
+        token = signing.serializer("c").dumps({"c": ["audience"]})
+        first = signing.loads_cookie("c", token)
+        first["c"].append("advertising")
+        hits = signing.VERIFIED.info().hits
+        assert signing.loads_cookie("c", token) == {"c": ["audience"]}
+        assert signing.VERIFIED.info().hits == hits + 1
+
+
+def test_a_forged_cookie_is_refused_every_time_and_never_kept(app) -> None:
+    with app.test_request_context("/"):
+        forged = signing.serializer("c").dumps("v")[:-2] + "xx"
+        size = len(signing.VERIFIED)
+        for _ in range(2):
+            with pytest.raises(BadSignature):
+                signing.loads_cookie("c", forged)
+        assert len(signing.VERIFIED) == size
+
+
+def test_a_key_rotation_is_seen_by_kept_cookies(app) -> None:
+    with app.test_request_context("/"):
+        token = signing.serializer("c").dumps("v")
+        assert signing.loads_cookie("c", token) == "v"
+        app.config["SECRET_KEY"] = "a-new-key-" + "x" * 40
+        with pytest.raises(BadSignature):
+            signing.loads_cookie("c", token)

@@ -129,7 +129,7 @@ def _open_envelope(
     if len(raw) > MAX_COOKIE_BYTES:
         return None
     try:
-        value, expires = _serializer(name).loads(raw)
+        value, expires = signing.loads_cookie(f"lavande.cookie.{name}", raw)
         expires_at = datetime.fromtimestamp(int(expires), UTC)
         if spec.sealed:
             value = unseal(name, value)
