@@ -218,6 +218,7 @@ def environment(workdir: Path, secret: str) -> dict[str, str]:
         **os.environ,
         "LAVANDE_ENV": "production",
         "SECRET_KEY": secret,
+        "PUBLIC_BASE_URL": "https://127.0.0.1",  # production wants https; wrk's host
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
         "LAVANDE_INSTANCE_PATH": str(workdir / "instance"),
         "PYTHONPATH": str(ROOT),
