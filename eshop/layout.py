@@ -1,27 +1,20 @@
 """Pages and fragments rendered once, then filled with each request's own parts.
 
-Most of a storefront page depends only on the language and the shape of its links
-(an explicit ``?lang=``, the script root): the head, the header and footer links, a
-product's description. A few parts depend on the visitor or the page: the consent
-banner, the cart count, the language switch, flashed messages, CSRF tokens, a title.
+Templates mark a visitor's part (consent banner, cart link, language switch,
+flashed messages...) with ``{{ slot("name") }}``; the domain that owns it registers a
+provider with ``provide_slot``, so this module imports no domain. A plain
+``render_template`` calls the providers at once. ``render_kept`` renders a template
+once per key, language and link shape, with markers in place of the slots and of
+the values it is given, and joins the pieces with this request's values: no Jinja
+on a warm page.
 
-Templates mark a visitor's part with ``{{ slot("name") }}``; the domain that owns it
-registers a provider with ``provide_slot`` (so this module imports no domain). A
-plain ``render_template`` calls the providers at once, so every page works as usual.
-``render_kept`` instead renders a template once per key, language and link shape,
-with markers in place of the slots and of the values it is given, keeps it split at
-the markers, and joins the pieces with this request's values: no Jinja at all on
-the hot path.
-
-The rule that makes this safe: a kept template sees no visitor. It is rendered in
-an overlay of the app's Jinja environment, without context processors, where
-``request``, ``session``, ``g``, ``current_user``, ``csrf_token`` and
-``get_flashed_messages`` are strict undefined values: a template (or a macro it
-imports) that reaches for them raises ``jinja2.UndefinedError``. Printing a value
-is allowed, testing or filtering it is not (its marker would be damaged): that
-raises too, as does a slot nobody provides (in development and tests). The
-development server takes the same path; it only keeps nothing (template
-auto-reload), so an edited template shows at once.
+The rule that makes it safe: a kept template sees no visitor. It renders in an
+overlay of the app's Jinja environment, without context processors, where the names
+of ``VISITOR_STATE`` are strict undefined values, so a template (or a macro it
+imports) that reads them raises ``jinja2.UndefinedError``. A value may be printed,
+not tested or filtered (its marker would be damaged): that raises too, as does a
+slot nobody provides (in development and tests). The development server takes the
+same path, only keeping nothing, so an edited template shows at once.
 """
 
 from __future__ import annotations
