@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from eshop.memo import Memo, MemoInfo
 
 
@@ -54,8 +52,3 @@ def test_a_memo_stays_bounded_under_many_threads():
     info = memo.info()
     assert info.currsize <= 64
     assert info.hits + info.misses == 8 * 2000
-
-
-def test_a_memo_keeps_at_least_one_entry():
-    with pytest.raises(ValueError):
-        Memo(maxsize=0)
