@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from flask import render_template_string
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -39,6 +40,17 @@ def test_no_template_defines_its_own_pagination_field_or_price():
         "macros/field.html",
         "macros/price.html",
     }
+
+
+@pytest.mark.parametrize("macros", ["pagination", "field", "price"])
+def test_the_storefront_and_the_back_office_share_each_macro(macros):
+    users = {
+        path.relative_to(TEMPLATES).parts[0]
+        for path in TEMPLATES.rglob("*.html")
+        if f'"macros/{macros}.html"' in path.read_text()
+    }
+    assert "admin" in users
+    assert users - {"admin", "macros"}
 
 
 def test_a_field_ties_its_hint_and_its_error_to_the_input(app):
