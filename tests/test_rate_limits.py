@@ -111,3 +111,27 @@ def test_production_refuses_a_per_process_store(uri: str, monkeypatch) -> None:
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", uri)
     with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
         create_app()
+
+
+def test_every_limit_is_on_a_write() -> None:
+    """Reads skip Flask-Limiter's check (eshop.extensions.reads_are_never_limited):
+    a limit on a GET would silently never apply, so none may exist."""
+    import ast
+    from pathlib import Path
+
+    eshop = Path(__file__).resolve().parent.parent / "eshop"
+    limited = []
+    for path in eshop.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            decorators = [ast.unparse(d) for d in node.decorator_list]
+            limits = [d for d in decorators if d.startswith("limiter.limit(")]
+            if not limits:
+                continue
+            limited.append(node.name)
+            posts_only = any(d.startswith("bp.post(") for d in decorators)
+            assert posts_only or all("methods=['POST']" in d for d in limits), (
+                f"{path.name}:{node.name} is limited on a read"
+            )
+    assert len(limited) >= 5
