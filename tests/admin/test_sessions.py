@@ -151,3 +151,22 @@ def test_a_session_signed_before_a_key_rotation_still_reads(app, client):
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
     with client.session_transaction() as session:
         assert session.get("csrf_token") == "before the rotation"
+
+
+def test_a_session_cookie_is_verified_once_and_a_forgery_never_kept(app, client):
+    from eshop.consent.session import VERIFIED
+
+    with client.session_transaction() as session:
+        session["csrf_token"] = "kept"
+    genuine = client.get_cookie("session").value
+    for _ in range(2):
+        with client.session_transaction() as session:
+            assert session.get("csrf_token") == "kept"
+    assert VERIFIED.info().hits >= 1
+    size = len(VERIFIED)
+    forged = genuine[:-2] + ("AA" if genuine[-2:] != "AA" else "BB")
+    client.set_cookie("session", forged)
+    for _ in range(2):
+        with client.session_transaction() as session:
+            assert "csrf_token" not in session
+    assert len(VERIFIED) == size
