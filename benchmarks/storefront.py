@@ -219,6 +219,7 @@ def environment(workdir: Path, secret: str) -> dict[str, str]:
         "LAVANDE_ENV": "production",
         "SECRET_KEY": secret,
         "PUBLIC_BASE_URL": "https://127.0.0.1",  # production wants https; wrk's host
+        "TRUSTED_HOSTS": "127.0.0.1,localhost",  # and the test client's, in-process
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
         "LAVANDE_INSTANCE_PATH": str(workdir / "instance"),
         "PYTHONPATH": str(ROOT),
