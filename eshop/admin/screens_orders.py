@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -24,12 +25,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, Subquery, func, or_, select
 
+from eshop.catalog.models import VAT_RATES_BP
 from eshop.clock import utcnow
 from eshop.emails import normalise_email_or_none
 from eshop.extensions import db
 from eshop.i18n import current_language
+from eshop.orders.invoices import has_invoice, seller_identity
 from eshop.orders.models import Order, OrderLine, OrderStatus
 from eshop.orders.payments import PAYMENT_METHODS
 from eshop.orders.services import (
@@ -42,6 +45,7 @@ from eshop.orders.services import (
     mark_shipped,
 )
 from eshop.orders.shipping import country_name, method_label
+from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
 from .forms_operations import OrderActionForm, OrderFilterForm, ShipOrderForm
@@ -180,6 +184,22 @@ def render_detail(
     return body, code
 
 
+@bp.get("/orders/<int:order_id>/invoice")
+def order_invoice(order_id: int) -> ResponseReturnValue:
+    """The printable invoice of a paid order (404 before payment: no invoice yet)."""
+    order = db.get_or_404(Order, order_id)
+    if not has_invoice(order):
+        abort(404)
+    return render_template(
+        "admin/orders/invoice.html",
+        order=order,
+        seller=seller_identity(),
+        payment_label=payment_label(order.payment_method),
+        shipping_label=method_label(order.shipping_method),
+        country=country(order.country),
+    )
+
+
 # --- state changes: each calls the orders service, which emails the customer -------
 
 DONE_MESSAGES = {
@@ -291,9 +311,11 @@ def order_cancel(order_id: int) -> ResponseReturnValue:
     return change_state(order_id, "cancel", lambda: cancel_order(order_id))
 
 
-# What the accountant needs, and no more personal data than the customer's name.
+# What the accountant needs, and no more personal data than the customer's name;
+# then base and VAT at each rate (shipping shared pro rata, see eshop/vat.py).
 CSV_HEADER = (
     "number",
+    "invoice_number",
     "date",
     "status",
     "customer",
@@ -316,6 +338,22 @@ def euros(cents: int) -> str:
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def rate_label(basis_points: int) -> str:
+    """A VAT rate as a column name's part: ``20``, ``5.5``."""
+    return f"{basis_points / 100:g}"
+
+
+def export_rates(orders_only: Subquery) -> list[int]:
+    """The rates with a column of their own: the catalogue's, and any other an
+    exported order was sold at; highest first."""
+    sold = db.session.execute(
+        select(OrderLine.vat_rate_bp)
+        .where(OrderLine.order_id.in_(select(orders_only.c.id)))
+        .distinct()
+    ).scalars()
+    return sorted(set(VAT_RATES_BP) | set(sold), reverse=True)
+
+
 def accounting_rows(query: Select) -> Iterator[str]:
     """The CSV lines of the export, read from the database a batch at a time."""
     buffer = io.StringIO()
@@ -327,32 +365,69 @@ def accounting_rows(query: Select) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(CSV_HEADER)
-    yield flush()
     orders_only = query.order_by(None).subquery()
-    tax_per_order = (
-        select(OrderLine.order_id, func.sum(OrderLine.tax_cents).label("tax_cents"))
-        .group_by(OrderLine.order_id)
+    rates = export_rates(orders_only)
+    writer.writerow(
+        (
+            *CSV_HEADER,
+            *(
+                f"{kind}_eur_vat_{rate_label(rate)}"
+                for rate in rates
+                for kind in ("net", "tax")
+            ),
+        )
+    )
+    yield flush()
+    per_rate = (
+        select(
+            OrderLine.order_id,
+            OrderLine.vat_rate_bp,
+            func.sum(OrderLine.gross_cents).label("gross_cents"),
+            func.sum(OrderLine.tax_cents).label("tax_cents"),
+        )
+        .group_by(OrderLine.order_id, OrderLine.vat_rate_bp)
         .subquery()
     )
     rows = db.session.execute(
-        select(orders_only, func.coalesce(tax_per_order.c.tax_cents, 0).label("tax"))
-        .outerjoin(tax_per_order, tax_per_order.c.order_id == orders_only.c.id)
+        select(
+            orders_only,
+            per_rate.c.vat_rate_bp.label("line_rate"),
+            per_rate.c.gross_cents.label("line_gross"),
+            per_rate.c.tax_cents.label("line_tax"),
+        )
+        .outerjoin(per_rate, per_rate.c.order_id == orders_only.c.id)
         .order_by(orders_only.c.created_at, orders_only.c.id)
         .execution_options(yield_per=CSV_BATCH_SIZE)
     )
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    for row in rows:
+    for _, group in groupby(rows, key=lambda row: row.id):
+        order_rows = list(group)
+        row = order_rows[0]
+        breakdown = vat_breakdown(
+            (
+                VatLine(r.line_rate, r.line_gross, r.line_tax)
+                for r in order_rows
+                if r.line_rate is not None
+            ),
+            row.shipping_cents,
+        )
+        at_rate = {rate.vat_rate_bp: rate for rate in breakdown.rates}
         writer.writerow(
             (
                 row.number,
+                row.invoice_number or "",
                 row.created_at.astimezone(zone).isoformat(timespec="seconds"),
                 row.status,
                 spreadsheet_safe(row.full_name),
-                euros(row.total_cents - row.tax),
-                euros(row.tax),
+                euros(breakdown.net_cents),
+                euros(breakdown.tax_cents),
                 euros(row.total_cents),
                 row.payment_method,
+                *(
+                    euros(getattr(at_rate[rate], kind)) if rate in at_rate else ""
+                    for rate in rates
+                    for kind in ("net_cents", "tax_cents")
+                ),
             )
         )
         yield flush()
@@ -369,7 +444,7 @@ def orders_export() -> ResponseReturnValue:
             pager=None,
             orders=[],
             args={},
-                status_label=status_label,
+            status_label=status_label,
             payment_label=payment_label,
         ), 400
     filename = f"orders-{utcnow().date().isoformat()}.csv"

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from eshop.catalog.models import Product
 from eshop.extensions import db
 from eshop.money import vat_included_split
+from eshop.vat import VatBreakdown, VatLine, vat_breakdown
 
 from .codec import MAX_LINES, MAX_QUANTITY, Cart, CartError, CartFull, InvalidQuantity
 
@@ -108,6 +109,17 @@ class PricedCart:
     @property
     def tax_cents(self) -> int:
         return sum(line.tax_cents for line in self.available_lines)
+
+    def vat_breakdown(self, shipping_cents: int = 0) -> VatBreakdown:
+        """The VAT per rate of what can be bought, with this shipping price shared
+        over the rates as an order placed now would have it."""
+        return vat_breakdown(
+            (
+                VatLine(line.vat_rate_bp, line.total_cents, line.tax_cents)
+                for line in self.available_lines
+            ),
+            shipping_cents,
+        )
 
     @property
     def has_unavailable(self) -> bool:

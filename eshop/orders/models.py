@@ -11,6 +11,7 @@ from eshop.clock import utcnow
 from eshop.db_types import UTCDateTime
 from eshop.extensions import db
 from eshop.personal_data import personal
+from eshop.vat import VatBreakdown, VatLine, vat_breakdown
 
 
 class OrderStatus:
@@ -76,6 +77,8 @@ class Order(db.Model):
         String(30), info=_order_personal("optional phone number for the carrier")
     )
     tracking_number: Mapped[str | None] = mapped_column(String(60))
+    # Given when the order becomes paid, like F2026-000001; never given twice.
+    invoice_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,8 +92,20 @@ class Order(db.Model):
     )
 
     @property
+    def vat_breakdown(self) -> VatBreakdown:
+        """The VAT per rate, shipping shared over the goods' rates pro rata."""
+        return vat_breakdown(
+            (
+                VatLine(ln.vat_rate_bp, ln.gross_cents, ln.tax_cents)
+                for ln in self.lines
+            ),
+            self.shipping_cents,
+        )
+
+    @property
     def tax_cents(self) -> int:
-        return sum(line.tax_cents for line in self.lines)
+        """All the VAT of the order, its shipping's included."""
+        return self.vat_breakdown.tax_cents
 
 
 class OrderLine(db.Model):
@@ -125,6 +140,17 @@ class OrderNumberCounter(db.Model):
     """The last order number given in a year; its row lock serialises numbering."""
 
     __tablename__ = "order_number_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class InvoiceNumberCounter(db.Model):
+    """The last invoice number given in a year; its row lock serialises numbering,
+    and it moves only in the transaction that marks an order paid, so numbers run
+    without gaps."""
+
+    __tablename__ = "invoice_number_counter"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)

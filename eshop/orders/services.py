@@ -10,7 +10,8 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -29,7 +30,13 @@ from eshop.mail import enqueue
 from eshop.money import vat_included_split
 from eshop.newsletter.services import NewsletterError, request_subscription
 
-from .models import Order, OrderLine, OrderNumberCounter, OrderStatus
+from .models import (
+    InvoiceNumberCounter,
+    Order,
+    OrderLine,
+    OrderNumberCounter,
+    OrderStatus,
+)
 from .payments import PAYMENT_METHODS, payment_method
 from .shipping import shipping_cost
 
@@ -303,25 +310,43 @@ def _next_order_number() -> str:
     """The next number of the year, like 2026-000042; the counter row's lock makes
     concurrent checkouts take turns, so no number is given twice."""
     year = utcnow().year
-    number = _increment_counter(year)
-    if number is None:  # the year's first order: create its counter, then count
+    return f"{year}-{_count(OrderNumberCounter, year):06d}"
+
+
+def _next_invoice_number(paid_at: datetime) -> str:
+    """The next invoice number of the payment's year in the shop's time zone, like
+    F2026-000001. Taken inside the transaction that marks the order paid: the
+    counter row stays locked until it commits (UPDATE ... RETURNING locks the row
+    on PostgreSQL, SQLite has one writer), and a rollback gives the number back, so
+    the numbers run with no gap and none is given twice."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    year = paid_at.astimezone(zone).year
+    return f"F{year}-{_count(InvoiceNumberCounter, year):06d}"
+
+
+def _count(counter: type[OrderNumberCounter | InvoiceNumberCounter], year: int) -> int:
+    """Add one to the year's counter and return it, creating the year's row first."""
+    number = _increment_counter(counter, year)
+    if number is None:  # the year's first number: create its counter, then count
         dialect = db.session.connection().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         db.session.execute(
-            insert(OrderNumberCounter)
+            insert(counter)
             .values(year=year, last_number=0)
             .on_conflict_do_nothing(index_elements=["year"])
         )
-        number = _increment_counter(year)
-    return f"{year}-{number:06d}"
+        number = _increment_counter(counter, year)
+    return number
 
 
-def _increment_counter(year: int) -> int | None:
+def _increment_counter(
+    counter: type[OrderNumberCounter | InvoiceNumberCounter], year: int
+) -> int | None:
     return db.session.execute(
-        update(OrderNumberCounter)
-        .where(OrderNumberCounter.year == year)
-        .values(last_number=OrderNumberCounter.last_number + 1)
-        .returning(OrderNumberCounter.last_number)
+        update(counter)
+        .where(counter.year == year)
+        .values(last_number=counter.last_number + 1)
+        .returning(counter.last_number)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
 
@@ -403,14 +428,23 @@ def _move(
 
 
 def mark_paid(order_id: int) -> Order:
-    """The owner saw the payment arrive."""
+    """The owner saw the payment arrive: the order gets its invoice number."""
     get_order(order_id)
+    paid_at = utcnow()
     with _write_transaction():
         order = _move(
-            order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=utcnow()
+            order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=paid_at
         )
+        _give_invoice_number(order, paid_at)
         _enqueue_status_mail(order)
     return order
+
+
+def _give_invoice_number(order: Order, paid_at: datetime) -> None:
+    """Number the invoice of an order that just became paid (once: the state change
+    before it succeeds only once)."""
+    order.invoice_number = _next_invoice_number(paid_at)
+    db.session.flush()
 
 
 def mark_shipped(order_id: int, tracking_number: str | None = None) -> Order:
@@ -436,11 +470,18 @@ def mark_delivered(order_id: int) -> Order:
     """The customer received the parcel (and paid the carrier, for cash on
     delivery)."""
     order = get_order(order_id)
-    values = {"delivered_at": utcnow()}
-    if order.paid_at is None:
-        values["paid_at"] = utcnow()
+    now = utcnow()
+    values = {"delivered_at": now}
+    becomes_paid = order.paid_at is None
+    if becomes_paid:
+        values["paid_at"] = now
     with _write_transaction():
-        order = _move(order_id, (OrderStatus.SHIPPED,), OrderStatus.DELIVERED, **values)
+        moved = (Order.paid_at.is_(None),) if becomes_paid else ()
+        order = _move(
+            order_id, (OrderStatus.SHIPPED,), OrderStatus.DELIVERED, *moved, **values
+        )
+        if becomes_paid:
+            _give_invoice_number(order, values["paid_at"])
         _enqueue_status_mail(order)
     return order
 

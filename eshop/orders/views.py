@@ -24,6 +24,7 @@ from eshop.i18n import current_language
 from eshop.money import format_price
 
 from .forms import CheckoutForm, ForgetDetailsForm
+from .invoices import has_invoice, seller_identity
 from .limits import count_placed_order, may_place_order
 from .payments import payment_method
 from .remembered import forget_details, remember_details, remembered_details
@@ -57,12 +58,20 @@ def _checkout_page(
     error: str | None = None,
     price_rose: bool = False,
 ) -> ResponseReturnValue:
+    shipping = shipping_options(priced.subtotal_cents)
+    codes = [option.code for option in shipping]
+    chosen = form.shipping_method.data
     response = make_response(
         render_template(
             "orders/checkout.html",
             form=form,
             cart=priced,
-            shipping=shipping_options(priced.subtotal_cents),
+            shipping=shipping,
+            chosen_shipping=chosen if chosen in codes else next(iter(codes), None),
+            totals={
+                option.code: priced.vat_breakdown(option.price_cents)
+                for option in shipping
+            },
             price_rose=price_rose or priced.has_price_rises,
             error=error,
             remembered=bool(remembered_details()),
@@ -259,6 +268,30 @@ def status(public_id: str) -> ResponseReturnValue:
             "orders/status.html",
             order=order,
             payment=payment_method(order.payment_method),
+            shipping_label=method_label(order.shipping_method),
+            country=country_name(order.country, current_language()),
+        )
+    )
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/orders/<public_id>/invoice")
+def invoice(public_id: str) -> ResponseReturnValue:
+    """The printable invoice of a paid order; none before payment (404)."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        abort(404)
+    order = order_by_public_id(public_id)
+    if order is None or not has_invoice(order):
+        abort(404)
+    response = make_response(
+        render_template(
+            "orders/invoice.html",
+            order=order,
+            seller=seller_identity(),
+            payment_label=payment_method(order.payment_method).label,
             shipping_label=method_label(order.shipping_method),
             country=country_name(order.country, current_language()),
         )

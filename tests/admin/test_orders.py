@@ -288,6 +288,7 @@ def test_csv_export_for_accounting(admin, db):
     assert "Content-Length" not in response.headers  # streamed, not built in memory
     assert list(rows[0]) == [
         "number",
+        "invoice_number",
         "date",
         "status",
         "customer",
@@ -295,14 +296,25 @@ def test_csv_export_for_accounting(admin, db):
         "tax_eur",
         "gross_eur",
         "payment_method",
+        "net_eur_vat_20",
+        "tax_eur_vat_20",
+        "net_eur_vat_10",
+        "tax_eur_vat_10",
+        "net_eur_vat_5.5",
+        "tax_eur_vat_5.5",
+        "net_eur_vat_2.1",
+        "tax_eur_vat_2.1",
     ]
     assert len(rows) == 2
     first = rows[0]
     assert first["status"] == "paid"
     assert first["payment_method"] == "cash_on_delivery"
     assert first["gross_eur"] == "29.90"
-    assert first["tax_eur"] == "4.17"
-    assert first["net_eur"] == "25.73"
+    # 4,17 € on the goods and 0,82 € on the 4,90 € shipping, both at 20 %.
+    assert first["tax_eur"] == "4.99"
+    assert first["net_eur"] == "24.91"
+    assert (first["net_eur_vat_20"], first["tax_eur_vat_20"]) == ("24.91", "4.99")
+    assert first["tax_eur_vat_5.5"] == ""
     assert first["date"].startswith("2026-11-20T11:00:00")  # Paris time
     assert rows[1]["customer"].startswith("'=")  # no formula in a spreadsheet
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import time_machine
 
@@ -80,14 +82,17 @@ def test_cash_on_delivery_and_free_shipping(app, client):
     assert "pay €60.00 to the carrier" in client.get(response.headers["Location"]).text
 
 
-def test_the_checkout_shows_the_totals_per_shipping_method(app, client):
+def test_the_checkout_shows_one_total_for_the_default_shipping_method(app, client):
+    """Without JavaScript: one total shows, the default method's (home delivery);
+    the other method's total waits hidden, and each option carries its price."""
     soap = add_product(app, price_cents=1000)
-    from tests.cart.catalogue import set_cart
-
-    set_cart(app, client, f"{soap}.1.1000")
+    open_checkout(app, client, f"{soap}.1.1000")
     page = client.get("/checkout?lang=en").text
-    assert "total €16.90" in page  # home delivery
-    assert "total €14.90" in page  # pick-up point
+
+    shown, hidden = totals_of(page)
+    assert shown == {"standard": "Total: €16.90"}
+    assert hidden == {"relay": "Total: €14.90"}
+    assert re.search(r'value="relay"[^>]*>.*?checkout__choice-price">€4.90', page, re.S)
 
 
 def test_an_empty_cart_cannot_check_out(app, client):
@@ -359,3 +364,16 @@ def test_remembered_details_keep_their_first_expiry(app, client):
     with time_machine.travel("2027-02-26 10:00:00+00:00", tick=False):
         second = remember()
     assert first == second == "Tue, 21 Dec 2027 10:00:00 GMT"  # 390 days
+
+
+def totals_of(page: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The checkout's totals per shipping method: (shown, hidden)."""
+    shown, hidden = {}, {}
+    for match in re.finditer(
+        r'<div class="checkout__total-for" data-shipping-method="(\w+)"( hidden)?>'
+        r'.*?<p class="checkout__total">([^<]+)</p>',
+        page,
+        re.S,
+    ):
+        (hidden if match.group(2) else shown)[match.group(1)] = match.group(3)
+    return shown, hidden
