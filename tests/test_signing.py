@@ -67,3 +67,29 @@ def test_a_key_rotation_is_seen_by_kept_cookies(app) -> None:
         app.config["SECRET_KEY"] = "a-new-key-" + "x" * 40
         with pytest.raises(BadSignature):
             signing.loads_cookie("c", token)
+
+
+def test_the_csrf_token_is_flask_wtfs_signed_once_a_minute(app, monkeypatch) -> None:
+    from flask import session
+    from flask_wtf.csrf import validate_csrf
+
+    monkeypatch.setattr("time.time", lambda: 1_800_000_000.0)
+    with app.test_request_context("/"):
+        first = signing.csrf_token()  # the visit's first form: a raw token is made
+        raw = session["csrf_token"]
+        validate_csrf(first)
+    monkeypatch.setattr("time.time", lambda: 1_800_000_030.0)
+    with app.test_request_context("/"):
+        session["csrf_token"] = raw
+        kept = signing.csrf_token()
+        assert signing.csrf_token() == kept
+        validate_csrf(kept)  # Flask-WTF accepts it as its own
+    monkeypatch.setattr("time.time", lambda: 1_800_000_090.0)
+    with app.test_request_context("/"):
+        session["csrf_token"] = raw
+        later = signing.csrf_token()
+        assert later != kept  # a new minute: signed again
+        validate_csrf(later)
+    with app.test_request_context("/"):
+        session["csrf_token"] = "another visitor"
+        assert signing.csrf_token() != later

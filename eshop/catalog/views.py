@@ -23,11 +23,11 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from eshop import signing
 from eshop.extensions import db
 from eshop.i18n import current_language
 from eshop.layout import (
@@ -219,7 +219,7 @@ def product_detail(slug: str) -> ResponseReturnValue:
         "catalog/product.html",
         title=product.name(current_language()),
         description=description,
-        main=kept.fill({"add_to_cart_token": generate_csrf()}),
+        main=kept.fill({"add_to_cart_token": signing.csrf_token()}),
     )
 
 

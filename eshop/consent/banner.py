@@ -9,8 +9,9 @@ content (``consent/_embed.html``) until its category is accepted.
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from eshop import signing
 
 from .forms import current_path
 from .service import banner_kind
@@ -30,7 +31,7 @@ def banner_to_show() -> str | None:
 def form_values() -> dict[str, str]:
     """This request's part of the banner's and placeholders' forms: the visitor's
     CSRF token and the way back to this page."""
-    return {"banner_token": generate_csrf(), "banner_next": current_path()}
+    return {"banner_token": signing.csrf_token(), "banner_next": current_path()}
 
 
 def embed_placeholder(provider: str, category: str) -> Markup:

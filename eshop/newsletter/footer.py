@@ -11,9 +11,9 @@ error page, whose error may be that the posted body could not be read.
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from eshop import signing
 from eshop.errors import rendering_error_page
 from eshop.layout import render_kept
 
@@ -24,4 +24,4 @@ def footer_html() -> Markup:
     """The footer's signup form for this request, with the visitor's CSRF token."""
     if request.method not in ("GET", "HEAD") and not rendering_error_page():
         return Markup(render_template(TEMPLATE))  # a posted form shows its errors
-    return render_kept(TEMPLATE, signup_token=generate_csrf())
+    return render_kept(TEMPLATE, signup_token=signing.csrf_token())

@@ -10,10 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, g, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from eshop import consent
+from eshop import consent, signing
 from eshop.layout import render_kept
 from eshop.security import allow_csp_source
 
@@ -52,7 +51,7 @@ def share_block() -> Markup:
             "privacy/_share.html",
             False,
             {"enabled": False, "provider": PROVIDER, "category": "sharing"},
-            banner_token=generate_csrf(),
+            banner_token=signing.csrf_token(),
             banner_next=consent.current_path(),
         )
     page = url_for("catalog.product_detail", slug=product.slug, lang=None)
