@@ -169,12 +169,14 @@ def register_blueprints(app: Flask) -> None:
     from eshop.consent.views import bp as consent_bp
     from eshop.newsletter.views import bp as newsletter_bp
     from eshop.orders.views import bp as orders_bp
+    from eshop.orders.withdrawal_views import bp as withdrawals_bp
     from eshop.privacy.views import bp as privacy_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(withdrawals_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(privacy_bp)

@@ -12,5 +12,6 @@ import eshop.consent.models
 import eshop.mail.models
 import eshop.newsletter.models
 import eshop.orders.models
+import eshop.orders.withdrawal_models
 import eshop.privacy.models
 import eshop.ratelimits.models

@@ -169,6 +169,9 @@ class ProductForm(AdminForm):
     active = BooleanField(_l("On sale (visible in the shop)"), default=True)
     featured = BooleanField(_l("Featured on the home page"))
     sponsored = BooleanField(_l("Sponsored (shown in advertising spots)"))
+    excluded_from_withdrawal = BooleanField(
+        _l("Excluded from the right of withdrawal (for example, sealed cosmetics)")
+    )
     image = FileField(_l("Add an image (JPEG, PNG or WebP, at most 5 MB)"))
     image_alt_fr = StringField(
         _l("Image description (French)"), validators=[Length(max=200)]

@@ -9,11 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
+    InputRequired,
     Length,
     Optional,
     Regexp,
     ValidationError,
 )
+
+from .forms import PriceField
 
 # Carriers' tracking numbers are letters, digits and a few separators.
 TRACKING_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$"
@@ -85,6 +88,22 @@ class ShipOrderForm(FlaskForm):
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"maxlength": TRACKING_NUMBER_MAX_LENGTH, "autocomplete": "off"},
+    )
+
+
+class DeliverOrderForm(FlaskForm):
+    """Mark an order delivered on the day the parcel arrived (today by default): the
+    14 days of withdrawal count from it."""
+
+    delivered_on = DayField(_l("Delivered on"), validators=[Optional()])
+
+
+class RefundForm(FlaskForm):
+    """Record the refund of a withdrawal: the amount paid back, in euros."""
+
+    amount = PriceField(
+        _l("Amount refunded, in euros"),
+        validators=[InputRequired(message=_l("Give the amount refunded."))],
     )
 
 

@@ -19,6 +19,7 @@ MENU = (
     ("/admin/products", _l("Products")),
     ("/admin/categories", _l("Categories")),
     ("/admin/orders", _l("Orders")),
+    ("/admin/withdrawals", _l("Withdrawals")),
     ("/admin/subscribers", _l("Subscribers")),
     ("/admin/campaigns", _l("Campaigns")),
     ("/admin/outbox", _l("Outbox")),

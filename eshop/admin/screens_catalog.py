@@ -114,6 +114,7 @@ def product_data(form: ProductForm) -> ProductData:
         active=form.active.data,
         featured=form.featured.data,
         sponsored=form.sponsored.data,
+        excluded_from_withdrawal=form.excluded_from_withdrawal.data,
     )
 
 

@@ -36,6 +36,7 @@ from eshop.orders.invoices import has_invoice, seller_identity
 from eshop.orders.models import Order, OrderLine, OrderStatus
 from eshop.orders.payments import PAYMENT_METHODS
 from eshop.orders.services import (
+    InvalidDeliveryDate,
     InvalidTransition,
     OrderNotFound,
     cancel_order,
@@ -45,10 +46,16 @@ from eshop.orders.services import (
     mark_shipped,
 )
 from eshop.orders.shipping import country_name, method_label
+from eshop.orders.withdrawals import shop_date
 from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
-from .forms_operations import OrderActionForm, OrderFilterForm, ShipOrderForm
+from .forms_operations import (
+    DeliverOrderForm,
+    OrderActionForm,
+    OrderFilterForm,
+    ShipOrderForm,
+)
 
 ORDERS_PER_PAGE = 50
 CSV_BATCH_SIZE = 500
@@ -164,15 +171,23 @@ def order_detail(order_id: int) -> ResponseReturnValue:
 
 
 def render_detail(
-    order: Order, ship_form: ShipOrderForm | None = None, code: int = 200
+    order: Order,
+    ship_form: ShipOrderForm | None = None,
+    code: int = 200,
+    deliver_form: DeliverOrderForm | None = None,
 ) -> ResponseReturnValue:
-    """The order page, with the shipping form's errors when it was refused."""
+    """The order page, with the shipping or delivery form's errors when it was
+    refused."""
+    if deliver_form is None:
+        deliver_form = DeliverOrderForm(formdata=None)
+        deliver_form.delivered_on.data = shop_date(utcnow())
     method = PAYMENT_METHODS.get(order.payment_method)
     body = render_template(
         "admin/orders/detail.html",
         order=order,
         action_form=OrderActionForm(),
         ship_form=ship_form or ShipOrderForm(),
+        deliver_form=deliver_form,
         ships_before_payment=bool(method and method.ships_before_payment),
         status_label=status_label,
         payment_label=payment_label,
@@ -299,10 +314,39 @@ def order_confirm(order_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.order_detail", order_id=order_id))
 
 
+def delivery_moment(day: date, order: Order) -> datetime:
+    """When a parcel delivered on ``day`` counts as delivered: now for today, else
+    noon that day (never before it left, on the day it left)."""
+    now = utcnow()
+    if day == shop_date(now):
+        return now
+    moment = shop_day_start(day) + timedelta(hours=12)
+    if order.shipped_at and shop_date(order.shipped_at) == day:
+        moment = max(moment, order.shipped_at)
+    return moment
+
+
 @bp.post("/orders/<int:order_id>/delivered")
 def order_mark_delivered(order_id: int) -> ResponseReturnValue:
-    """The customer has the parcel."""
-    return change_state(order_id, "delivered", lambda: mark_delivered(order_id))
+    """The customer has the parcel, since the day the owner gives."""
+    order = db.get_or_404(Order, order_id)
+    form = DeliverOrderForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_detail(order, code=400, deliver_form=form)
+    day = form.delivered_on.data
+    delivered_at = delivery_moment(day, order) if day else None
+    try:
+        return change_state(
+            order_id, "delivered", lambda: mark_delivered(order_id, delivered_at)
+        )
+    except InvalidDeliveryDate:
+        db.session.rollback()
+        form.delivered_on.errors = [
+            str(_l("The delivery day cannot be in the future or before shipping."))
+        ]
+        return render_detail(order, code=400, deliver_form=form)
 
 
 @bp.post("/orders/<int:order_id>/cancel")

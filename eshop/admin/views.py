@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (imported for their routes)
     screens_newsletter,
     screens_orders,
     screens_outbox,
+    screens_withdrawals,
 )
 from .blueprint import bp
 

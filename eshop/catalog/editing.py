@@ -45,6 +45,7 @@ class ProductData:
     active: bool
     featured: bool
     sponsored: bool
+    excluded_from_withdrawal: bool = False
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,9 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     featured: Mapped[bool] = mapped_column(default=False)
     sponsored: Mapped[bool] = mapped_column(default=False)
+    # Sold without the right of withdrawal (a sealed cosmetic once opened, say):
+    # the product page says so and the withdrawal form leaves it out.
+    excluded_from_withdrawal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow

@@ -103,6 +103,7 @@ class ProductDetail(ProductCard):
     description_en: str
     images: tuple[ImageInfo, ...]
     category: CategoryInfo
+    excluded_from_withdrawal: bool = False  # the page says so
 
     def description(self, locale: str) -> str:
         return self.description_en if locale == "en" else self.description_fr
@@ -297,7 +298,10 @@ def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
 
 # Built once: a product page that misses the cache pays only for running them.
 PRODUCT_BY_SLUG = select(
-    *CARD_COLUMNS, Product.description_fr, Product.description_en
+    *CARD_COLUMNS,
+    Product.description_fr,
+    Product.description_en,
+    Product.excluded_from_withdrawal,
 ).where(Product.slug == bindparam("slug"), ON_SALE)
 IMAGES_OF_PRODUCT = (
     select(ProductImage.filename, ProductImage.alt_fr, ProductImage.alt_en)
@@ -319,7 +323,7 @@ def product_by_slug(slug: str) -> ProductDetail | None:
         )
     )
     category = next(c for c in categories() if c.id == row.category_id)
-    *card_values, description_fr, description_en = row
+    *card_values, description_fr, description_en, excluded = row
     return ProductDetail(
         *card_values,
         image=images[0] if images else None,
@@ -327,6 +331,7 @@ def product_by_slug(slug: str) -> ProductDetail | None:
         description_en=description_en,
         images=images,
         category=category,
+        excluded_from_withdrawal=excluded,
     )
 
 

@@ -96,6 +96,10 @@ class InvalidTransition(OrderError):
     """The order's state does not allow this change."""
 
 
+class InvalidDeliveryDate(OrderError):
+    """A delivery day in the future, or before the parcel left."""
+
+
 @dataclass(frozen=True)
 class Customer:
     email: str
@@ -466,12 +470,16 @@ def mark_shipped(order_id: int, tracking_number: str | None = None) -> Order:
     return order
 
 
-def mark_delivered(order_id: int) -> Order:
+def mark_delivered(order_id: int, delivered_at: datetime | None = None) -> Order:
     """The customer received the parcel (and paid the carrier, for cash on
-    delivery)."""
+    delivery). ``delivered_at`` (now when not given) starts the 14 days of
+    withdrawal: it can be neither in the future nor before the parcel left."""
     order = get_order(order_id)
     now = utcnow()
-    values = {"delivered_at": now}
+    delivered_at = delivered_at or now
+    if delivered_at > now or (order.shipped_at and delivered_at < order.shipped_at):
+        raise InvalidDeliveryDate(order_id)
+    values = {"delivered_at": delivered_at}
     becomes_paid = order.paid_at is None
     if becomes_paid:
         values["paid_at"] = now

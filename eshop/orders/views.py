@@ -44,6 +44,7 @@ from .services import (
 )
 from .shipping import country_choices, country_name, method_label, shipping_options
 from .tokens import ExpiredToken, InvalidToken, new_checkout_token, read_checkout_token
+from .withdrawals import withdrawal_summary
 
 bp = Blueprint("orders", __name__)
 
@@ -267,6 +268,7 @@ def status(public_id: str) -> ResponseReturnValue:
         render_template(
             "orders/status.html",
             order=order,
+            withdrawal=withdrawal_summary(order),
             payment=payment_method(order.payment_method),
             shipping_label=method_label(order.shipping_method),
             country=country_name(order.country, current_language()),
