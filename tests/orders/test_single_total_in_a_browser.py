@@ -1,0 +1,60 @@
+"""One clear total at checkout, in a real browser, on a phone and on a desktop:
+the total follows the shipping method chosen, and on a phone the summary comes
+before the order button."""
+
+from __future__ import annotations
+
+import pytest
+
+from eshop.catalog.models import Product
+from eshop.extensions import db as _db
+from tests.cart.catalogue import add_product
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+
+
+def visible_totals(page) -> list[str]:
+    return [
+        t.inner_text() for t in page.locator(".checkout__total").all() if t.is_visible()
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_single_total_follows_the_shipping_choice(
+    app, live_server, page, artifacts, size
+):
+    """Given 10,00 € of goods, when the shopper picks home delivery (6,90 €) then a
+    pick-up point (4,90 €), then one total shows, 16,90 € then 14,90 €."""
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if message.type == "error" else None
+        ),
+    )
+    soap = add_product(app, price_cents=1000, stock=5, name="Savon lavande")
+    with app.app_context():
+        slug = _db.session.get(Product, soap).slug
+    page.goto(f"{live_server}/products/{slug}")
+    page.get_by_role("button", name="Ajouter au panier").click()
+    page.goto(f"{live_server}/checkout", wait_until="networkidle")
+
+    assert visible_totals(page) == ["Total : 16,90\xa0€"]
+    summary = page.locator(".checkout__summary").bounding_box()
+    button = page.locator("form.checkout__form button[type=submit]").bounding_box()
+    if size == "phone":
+        assert summary["y"] + summary["height"] <= button["y"]  # summary first
+    else:
+        assert summary["x"] >= button["x"] + button["width"]  # beside the form
+    page.screenshot(path=str(artifacts / f"checkout-total-{size}.png"), full_page=True)
+
+    page.get_by_label("Point relais").check()
+    assert visible_totals(page) == ["Total : 14,90\xa0€"]
+    assert page.locator(".checkout__total-for:visible .vat-table").count() == 1
+    page.get_by_label("Livraison à domicile").check()
+    assert visible_totals(page) == ["Total : 16,90\xa0€"]
+    assert refused == []  # no script or style refused by the CSP
