@@ -286,6 +286,19 @@ def list_products(
     return result
 
 
+def names_excluded_from_withdrawal(locale: str) -> list[str]:
+    """The names of the products on sale without the right of withdrawal, sorted, for
+    the terms of sale to list them."""
+    name = Product.name_en if locale == "en" else Product.name_fr
+    return list(
+        db.session.execute(
+            select(name)
+            .where(ON_SALE, Product.excluded_from_withdrawal.is_(True))
+            .order_by(name)
+        ).scalars()
+    )
+
+
 def featured_products(limit: int = FEATURED_ON_HOME) -> list[ProductCard]:
     """Featured products on sale, in stock first, for the home page."""
     return _cards(

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from eshop.catalog.models import Product
+from eshop.catalog.services import names_excluded_from_withdrawal
 from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
 from eshop.orders.models import Order
@@ -47,6 +49,7 @@ MESSAGES = {
         "cancel_button": "Cancel this order",
         "excluded": "This product is excluded from the right of withdrawal",
         "cancelled": "Your order is cancelled.",
+        "mail_body": "and the standard shipping",
     },
     "fr": {
         "recorded": "Votre rétractation est enregistrée",
@@ -56,6 +59,7 @@ MESSAGES = {
         "cancel_button": "Annuler cette commande",
         "excluded": "Ce produit est exclu du droit de rétractation",
         "cancelled": "Votre commande est annulée.",
+        "mail_body": "et la livraison standard",
     },
 }
 
@@ -147,6 +151,8 @@ def test_day_14_after_delivery_is_accepted_and_acknowledged(app, client, lang):
     [mail] = acknowledgements(app)
     assert mail.subject.startswith(MESSAGES[lang]["subject"])
     assert mail.recipient == "claire@example.org"
+    assert MESSAGES[lang]["mail_body"] in mail.text_body
+    assert "2 × " in mail.text_body and pid in mail.text_body
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -269,13 +275,20 @@ def test_an_excluded_product_is_left_out(app, client, lang):
     assert (request.refund_cap_cents, request.includes_shipping) == (1250, False)
 
 
+def test_the_terms_can_list_the_excluded_products(app):
+    """The terms of sale read the excluded products' names from the catalogue."""
+    cream = add_product(app, stock=5, name="Crème scellée")
+    add_product(app, stock=5, name="Savon")
+    change_product(app, cream, excluded_from_withdrawal=True)
+    with app.app_context():
+        assert names_excluded_from_withdrawal("fr") == ["Crème scellée"]
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_product_page_says_it_is_excluded(app, client, lang):
     cream = add_product(app, stock=5, name="Crème scellée")
     change_product(app, cream, excluded_from_withdrawal=True)
     with app.app_context():
-        from eshop.catalog.models import Product
-
         slug = _db.session.get(Product, cream).slug
     page = client.get(f"/products/{slug}?lang={lang}")
     assert page.status_code == 200
