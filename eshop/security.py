@@ -69,12 +69,18 @@ def sends_hsts() -> bool:
 def set_security_headers(response: Response) -> Response:
     """Add the policy and the other security headers to every response, keeping
     any a view set itself (a stricter Referrer-Policy, say)."""
-    for key, value in (
-        ("Content-Security-Policy", content_security_policy()),
-        *HEADERS,
-        *((HSTS,) if sends_hsts() else ()),
-    ):
-        response.headers.setdefault(key, value)
+    # One pass over the few headers already there: werkzeug's ``setdefault`` looks
+    # each name up by raising and catching a KeyError (2.5 % of a product page).
+    present = {key.lower() for key in response.headers.keys()}
+    response.headers.extend(
+        (key, value)
+        for key, value in (
+            ("Content-Security-Policy", content_security_policy()),
+            *HEADERS,
+            *((HSTS,) if sends_hsts() else ()),
+        )
+        if key.lower() not in present
+    )
     return response
 
 
