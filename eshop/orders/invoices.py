@@ -29,21 +29,22 @@ class Seller:
 
 
 def seller_identity() -> Seller:
-    """The shop's identity from the settings (``SHOP_LEGAL_NAME``, ``SHOP_ADDRESS``,
-    ``SHOP_SIREN``, ``SHOP_VAT_NUMBER``...); the shop's name stands in for a legal
-    name not set."""
+    """The shop's identity from the settings the legal notice reads too
+    (``SHOP_LEGAL_NAME``, ``SHOP_LEGAL_FORM``, ``SHOP_SHARE_CAPITAL``,
+    ``SHOP_ADDRESS``, ``SHOP_RCS``, ``SHOP_VAT_NUMBER``, ``SHOP_EMAIL``,
+    ``SHOP_PHONE``); production refuses to start without them, so the fallbacks
+    (the shop's name, the sender's address) only serve a bare development set-up."""
     config = current_app.config
 
     def setting(name: str) -> str:
         return str(config.get(name) or "").strip()
 
-    registration = setting("SHOP_RCS") or setting("SHOP_SIREN")
     return Seller(
         name=setting("SHOP_LEGAL_NAME") or setting("SHOP_NAME"),
         legal_form=setting("SHOP_LEGAL_FORM"),
         share_capital=setting("SHOP_SHARE_CAPITAL"),
         address=setting("SHOP_ADDRESS"),
-        registration=registration,
+        registration=setting("SHOP_RCS"),
         vat_number=setting("SHOP_VAT_NUMBER"),
         email=setting("SHOP_EMAIL") or parseaddr(setting("MAIL_DEFAULT_SENDER"))[1],
         phone=setting("SHOP_PHONE"),

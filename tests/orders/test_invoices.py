@@ -206,3 +206,25 @@ def test_no_invoice_before_payment(app, client):
     assert client.get(f"/orders/{public_id}/invoice").status_code == 404
     assert "/invoice" not in client.get(f"/orders/{public_id}").text
     assert client.get("/orders/not-a-valid-id!/invoice").status_code == 404
+
+
+def test_the_invoice_names_the_seller_from_the_settings(app, client):
+    app.config.update(
+        SHOP_LEGAL_NAME="Lavande Provence",
+        SHOP_LEGAL_FORM="SAS",
+        SHOP_SHARE_CAPITAL="10 000 €",
+        SHOP_ADDRESS="12 rue des Lices, 84000 Avignon, France",
+        SHOP_RCS="RCS Avignon 912 345 678",
+        SHOP_VAT_NUMBER="FR74912345678",
+    )
+    public_id, _ = paid_mixed_order(app)
+
+    page = client.get(f"/orders/{public_id}/invoice?lang=fr").text
+
+    for text in (
+        "Lavande Provence</strong>, SAS au capital de 10 000 €",
+        "12 rue des Lices, 84000 Avignon, France",
+        "Immatriculation : RCS Avignon 912 345 678",
+        "N° de TVA intracommunautaire : FR74912345678",
+    ):
+        assert text in page, text
