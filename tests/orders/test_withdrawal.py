@@ -4,6 +4,7 @@ the whole order, acknowledged by email; before delivery the button cancels."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -23,6 +24,11 @@ from eshop.orders.services import (
     place_order,
 )
 from eshop.orders.withdrawal_models import WithdrawalRequest
+from eshop.orders.withdrawals import (
+    NothingToWithdraw,
+    declare_withdrawal,
+    mark_goods_received,
+)
 from tests.cart.catalogue import add_product, change_product, stock_of
 
 CLAIRE = Customer(
@@ -370,3 +376,43 @@ def test_a_delivered_order_cannot_be_cancelled_nor_a_shipped_one_withdrawn(app, 
     assert cancel.status_code == 409
     assert withdrawal.status_code == 409
     assert requests(app) == []
+
+
+# --- at the same moment -----------------------------------------------------------
+
+
+def test_two_tabs_withdrawing_at_once_record_one_request_and_restock_once(app):
+    """Given a delivered order, when 5 threads withdraw from all of it at the same
+    moment, then one request holds the units and the others are refused; when 5
+    threads then mark its goods received, the stock comes back once."""
+    soap = add_product(app, stock=5)
+    order_id = place(app, [(soap, 2)])
+    deliver(app, order_id)
+    start = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def run(step) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(step())
+            except NothingToWithdraw:
+                outcomes.append("refused")
+            finally:
+                _db.session.remove()
+
+    def in_threads(step) -> None:
+        threads = [threading.Thread(target=run, args=(step,)) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+
+    with time_machine.travel("2026-03-05 10:00:00+00:00", tick=False):
+        in_threads(lambda: declare_withdrawal(order_id) and "recorded")
+    assert sorted(outcomes) == ["recorded"] + ["refused"] * 4
+    [request] = requests(app)
+    outcomes.clear()
+    in_threads(lambda: "restocked" if mark_goods_received(request.id) else "again")
+    assert sorted(outcomes) == ["again"] * 4 + ["restocked"]
+    assert stock_of(app, soap) == 5
