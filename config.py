@@ -83,6 +83,23 @@ class Config:
     SHOP_NAME = "Lavande"
     SHOP_IBAN = "FR76 3000 6000 0112 3456 7890 189"
     SHOP_BIC = "AGRIFRPPXXX"
+    # The seller's identity (LCEN article 6, consumer code L221-5), printed on the
+    # legal notice, terms of sale, contact page, invoices and confirmation emails.
+    # Demo values here; production starts only once each is set (SHOP_IDENTITY).
+    SHOP_LEGAL_NAME = "Lavande Provence"
+    SHOP_LEGAL_FORM = "SAS"  # as printed: SAS, SARL, EI...
+    SHOP_SHARE_CAPITAL = "10 000 €"  # as printed
+    SHOP_ADDRESS = "12 rue des Lices, 84000 Avignon, France"  # registered office
+    SHOP_RCS = "RCS Avignon 912 345 678"  # the registry's town and the SIREN
+    SHOP_VAT_NUMBER = "FR74912345678"  # intra-community VAT number
+    SHOP_PUBLICATION_DIRECTOR = "Claire Martin"
+    SHOP_PHONE = "+33 4 90 00 00 00"
+    SHOP_EMAIL = "contact@lavande.example"
+    HOST_NAME = "Hébergeur Exemple SAS"  # the web host (LCEN 6-III)
+    HOST_ADDRESS = "1 rue de l'Exemple, 75001 Paris, France"
+    HOST_PHONE = "+33 1 00 00 00 00"
+    MEDIATOR_NAME = "Médiateur de la consommation Exemple"  # consumer code L612-1
+    MEDIATOR_URL = "https://mediateur.example"
 
     # Checkout (orders domain): flat shipping rates in cents, free above a subtotal
     SHIPPING_RATES = {"standard": 690, "relay": 490}
@@ -138,7 +155,45 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # No demo identity in production: the deployer sets each (environment).
+    SHOP_LEGAL_NAME = ""
+    SHOP_LEGAL_FORM = ""
+    SHOP_SHARE_CAPITAL = ""
+    SHOP_ADDRESS = ""
+    SHOP_RCS = ""
+    SHOP_VAT_NUMBER = ""
+    SHOP_PUBLICATION_DIRECTOR = ""
+    SHOP_PHONE = ""
+    SHOP_EMAIL = ""
+    HOST_NAME = ""
+    HOST_ADDRESS = ""
+    HOST_PHONE = ""
+    MEDIATOR_NAME = ""
+    MEDIATOR_URL = ""
 
+
+# The seller's identity: production refuses to start while any of these is empty.
+SHOP_IDENTITY: tuple[str, ...] = (
+    "SHOP_LEGAL_NAME",
+    "SHOP_LEGAL_FORM",
+    "SHOP_SHARE_CAPITAL",
+    "SHOP_ADDRESS",
+    "SHOP_RCS",
+    "SHOP_VAT_NUMBER",
+    "SHOP_PUBLICATION_DIRECTOR",
+    "SHOP_PHONE",
+    "SHOP_EMAIL",
+    "HOST_NAME",
+    "HOST_ADDRESS",
+    "HOST_PHONE",
+    "MEDIATOR_NAME",
+    "MEDIATOR_URL",
+)
+# The demo identity, e.g. for a production-like run on one machine (benchmarks,
+# tests): as config values or as environment variables.
+DEMO_SHOP_IDENTITY: dict[str, str] = {
+    name: getattr(Config, name) for name in SHOP_IDENTITY
+}
 
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
@@ -179,6 +234,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "ORDER_RETENTION_YEARS": int,
     "STOCK_ALERT_THRESHOLD": int,
     "INSTAGRAM_ACCOUNT": str,
+    **{name: str for name in SHOP_IDENTITY},
 }
 
 

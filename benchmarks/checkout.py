@@ -50,6 +50,7 @@ ADDRESS = {
     "phone": "",
     "shipping_method": "standard",
     "payment_method": "bank_transfer",
+    "accept_terms": "y",
 }
 HIDDEN = re.compile(r'<input [^>]*type="hidden"[^>]*>')
 
@@ -68,12 +69,14 @@ def prepare_database(url: str, instance: Path, secret: str) -> list[int]:
     os.environ["LAVANDE_ENV"] = "production"
     from flask_migrate import upgrade
 
+    from config import DEMO_SHOP_IDENTITY  # production needs a seller's identity
     from eshop import create_app
     from eshop.catalog.models import Category, Product
     from eshop.extensions import db
 
     app = create_app(
         {
+            **DEMO_SHOP_IDENTITY,
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(instance),
             "SECRET_KEY": secret,
@@ -130,8 +133,11 @@ def sold_and_written(url: str, instance: Path, secret: str) -> tuple[int, int, i
 def production_environment(url: str, instance: Path, secret: str) -> dict:
     """The environment of a production server on this machine: https links, and the
     loopback host as the one trusted host (production refuses anything else)."""
+    from config import DEMO_SHOP_IDENTITY  # production needs a seller's identity
+
     env = {
         **os.environ,
+        **DEMO_SHOP_IDENTITY,
         "LAVANDE_ENV": "production",
         "SECRET_KEY": secret,
         "DATABASE_URL": url,

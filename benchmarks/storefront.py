@@ -206,7 +206,10 @@ def build_database(workdir: Path, products: int, secret: str) -> None:
 
 
 def settings(workdir: Path, secret: str) -> dict:
+    from config import DEMO_SHOP_IDENTITY  # production needs a seller's identity
+
     return {
+        **DEMO_SHOP_IDENTITY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
         "INSTANCE_PATH": str(workdir / "instance"),
         "SECRET_KEY": secret,
@@ -214,8 +217,11 @@ def settings(workdir: Path, secret: str) -> dict:
 
 
 def environment(workdir: Path, secret: str) -> dict[str, str]:
+    from config import DEMO_SHOP_IDENTITY  # production needs a seller's identity
+
     return {
         **os.environ,
+        **DEMO_SHOP_IDENTITY,
         "LAVANDE_ENV": "production",
         "SECRET_KEY": secret,
         "PUBLIC_BASE_URL": "https://127.0.0.1",  # production wants https; wrk's host

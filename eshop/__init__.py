@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import CONFIGS, DEV_SECRET_KEY, Config, default_sqlite_url, load_environment
+from config import (
+    CONFIGS,
+    DEV_SECRET_KEY,
+    SHOP_IDENTITY,
+    Config,
+    default_sqlite_url,
+    load_environment,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent  # the source tree, when the shop runs from one
@@ -116,6 +123,14 @@ def check(app: Flask) -> None:
             "RATELIMIT_STORAGE_URI names a per-process store: every worker would keep "
             "its own login locks and limits, lost at each restart. Leave the default "
             "(database://, the shop's database) or use redis://host:port/db."
+        )
+    missing = [
+        name for name in SHOP_IDENTITY if not str(app.config.get(name) or "").strip()
+    ]
+    if production and missing:
+        raise ConfigurationError(
+            "Set the seller's identity, shown on the legal notice, the terms of sale "
+            "and invoices (French consumer law): " + ", ".join(missing)
         )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from config import ProductionConfig
+from config import DEMO_SHOP_IDENTITY, SHOP_IDENTITY, ProductionConfig
 from eshop import ConfigurationError, create_app
+from eshop.extensions import db
 
 
 def test_healthz_reports_a_reachable_database(client):
@@ -19,6 +20,7 @@ def test_healthz_answers_503_without_a_database(tmp_path):
         "Broken",
         (ProductionConfig,),
         {
+            **DEMO_SHOP_IDENTITY,
             "SECRET_KEY": "x" * 40,
             "PUBLIC_BASE_URL": "https://lavande.example",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://127.0.0.1:1/none",
@@ -35,6 +37,37 @@ def test_production_refuses_the_development_secret_key(tmp_path):
     unsafe = type("Unsafe", (ProductionConfig,), {"INSTANCE_PATH": str(tmp_path)})
     with pytest.raises(ConfigurationError):
         create_app(unsafe)
+
+
+@pytest.mark.parametrize("name", SHOP_IDENTITY)
+def test_production_refuses_to_start_without_the_sellers_identity(tmp_path, name):
+    """Legal notice, terms and invoices need every part of the seller's identity."""
+    settings = {
+        **DEMO_SHOP_IDENTITY,
+        name: "",
+        "SECRET_KEY": "x" * 40,
+        "PUBLIC_BASE_URL": "https://lavande.example",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    with pytest.raises(ConfigurationError, match=name):
+        create_app(type("Anonymous", (ProductionConfig,), settings))
+
+
+def test_production_starts_with_the_sellers_identity_from_the_environment(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LAVANDE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://lavande.example")
+    monkeypatch.setenv("LAVANDE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shop.db'}")
+    for name, value in DEMO_SHOP_IDENTITY.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SHOP_LEGAL_NAME", "Herbes du Sud")
+    app = create_app()
+    assert app.config["SHOP_LEGAL_NAME"] == "Herbes du Sud"
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

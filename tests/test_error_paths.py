@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import encode_multipart
 
-from config import ProductionConfig
+from config import DEMO_SHOP_IDENTITY, ProductionConfig
 from eshop import ConfigurationError, create_app
 from tests.conftest import is_postgres
 
@@ -175,10 +175,16 @@ def test_a_fault_in_the_shops_own_sql_is_not_passed_off_as_a_503(app):
 # --- hosts ---------------------------------------------------------------------------
 
 
-class Production(ProductionConfig):
-    SECRET_KEY = "p" * 40
-    PUBLIC_BASE_URL = "https://lavande.example"
-    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+Production = type(
+    "Production",
+    (ProductionConfig,),
+    {
+        **DEMO_SHOP_IDENTITY,
+        "SECRET_KEY": "p" * 40,
+        "PUBLIC_BASE_URL": "https://lavande.example",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+    },
+)
 
 
 @pytest.fixture

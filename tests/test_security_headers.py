@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ProductionConfig
+from config import DEMO_SHOP_IDENTITY, ProductionConfig
 from eshop import create_app
 from eshop.extensions import db as _db
 
@@ -79,6 +79,7 @@ def production_app(migrated_database: str, tmp_path: Path):
         "ProductionTestConfig",
         (ProductionConfig,),
         {
+            **DEMO_SHOP_IDENTITY,
             "SQLALCHEMY_DATABASE_URI": migrated_database,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "x" * 48,
