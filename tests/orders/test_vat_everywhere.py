@@ -135,3 +135,17 @@ def test_the_invoice_shows_the_same_breakdown(app, client):
         mark_paid(order.id)
     page = client.get(f"/orders/{order.public_id}/invoice?lang=en").text
     assert vat_rows(page) == EN_ROWS
+
+
+def test_a_refused_checkout_shows_the_total_of_the_method_chosen(app, client):
+    """Without JavaScript the page shows the default method's total; once the
+    shopper sent a choice (here with a field to correct), the total is that
+    method's."""
+    form = open_checkout(app, client, mixed_cart(app))
+    response = submit(client, form, shipping_method="relay", city="")
+
+    assert response.status_code == 400
+    shown = re.sub(r"<div [^>]*\bhidden>.*?</div>", "", response.text, flags=re.S)
+    assert re.findall(r'<p class="checkout__total">([^<]+)</p>', shown) == [
+        "Total: €39.90"
+    ]
