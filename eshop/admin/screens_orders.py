@@ -46,7 +46,7 @@ from eshop.orders.services import (
     mark_shipped,
 )
 from eshop.orders.shipping import country_name, method_label
-from eshop.orders.withdrawals import shop_date
+from eshop.orders.withdrawals import requests_of, shop_date
 from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
@@ -188,6 +188,7 @@ def render_detail(
         action_form=OrderActionForm(),
         ship_form=ship_form or ShipOrderForm(),
         deliver_form=deliver_form,
+        withdrawals=requests_of(order.id),
         ships_before_payment=bool(method and method.ships_before_payment),
         status_label=status_label,
         payment_label=payment_label,

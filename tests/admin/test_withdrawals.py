@@ -272,3 +272,12 @@ def test_the_product_form_saves_the_exclusion(app, admin):
         r'<input[^>]*name="excluded_from_withdrawal"[^>]*>', admin.client.get(path).text
     )
     assert box and "checked" in box.group(0)
+
+
+@pytest.mark.parametrize("lang,word", [("en", "Withdrawal"), ("fr", "Rétractation")])
+def test_the_order_page_shows_its_withdrawals(app, admin, lang, word):
+    _, request_id = delivered_order(app)
+    order_id = get_request(app, request_id).order_id
+    page = admin.client.get(f"/admin/orders/{order_id}?lang={lang}")
+    assert f"{word}, " in page.text
+    assert 'href="/admin/withdrawals' in page.text
