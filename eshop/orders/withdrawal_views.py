@@ -100,6 +100,9 @@ def withdraw(public_id: str) -> ResponseReturnValue:
     order = _order_or_404(public_id)
     if not WithdrawalForm().validate_on_submit():
         abort(400)
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
+        error = _("Your order has not been delivered yet: you may cancel it instead.")
+        return _page(order, status=409, error=error)
     if order.status != OrderStatus.DELIVERED:
         return _page(order, status=409, error=_closed_message(order))
     quantities = None if request.form.get("scope") == "all" else _quantities()

@@ -375,6 +375,10 @@ def test_a_delivered_order_cannot_be_cancelled_nor_a_shipped_one_withdrawn(app, 
     withdrawal = withdraw(client, public_id(app, shipped), "en", {"scope": "all"})
     assert cancel.status_code == 409
     assert withdrawal.status_code == 409
+    unpaid = place(app, [(soap, 1)], token="token-withdrawal-0004")
+    early = withdraw(client, public_id(app, unpaid), "fr", {"scope": "all"})
+    assert early.status_code == 409
+    assert "pas encore été livrée : vous pouvez l’annuler" in early.text
     assert requests(app) == []
 
 
