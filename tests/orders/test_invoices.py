@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from eshop.extensions import db as _db
+from eshop.mail.models import OutboxMessage
 from eshop.orders.models import Order
 from eshop.orders.services import (
     InvalidTransition,
@@ -228,3 +229,30 @@ def test_the_invoice_names_the_seller_from_the_settings(app, client):
         "N° de TVA intracommunautaire : FR74912345678",
     ):
         assert text in page, text
+
+
+@pytest.mark.parametrize(
+    ("locale", "sentence"),
+    [
+        ("fr", "Votre facture F2026-000001, à imprimer ou à enregistrer :"),
+        ("en", "Your invoice F2026-000001, to print or save:"),
+    ],
+)
+def test_the_payment_email_links_the_invoice(app, locale, sentence):
+    soap = add_product(app)
+    order_id = place(app, [(soap, 1)], f"token-invoice-mail-{locale}")
+    with app.app_context():
+        _db.session.get(Order, order_id).locale = locale
+        _db.session.commit()
+    with time_machine.travel(datetime(2026, 12, 3, 10, tzinfo=UTC), tick=False):
+        paid(app, order_id)
+
+    with app.app_context():
+        order = _db.session.get(Order, order_id)
+        text = _db.session.execute(
+            _db.select(OutboxMessage.text_body).where(
+                OutboxMessage.dedupe_key == f"order-status-{order.number}-paid"
+            )
+        ).scalar_one()
+    assert sentence in text
+    assert f"/orders/{order.public_id}/invoice" in text
