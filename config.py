@@ -109,6 +109,10 @@ class Config:
     # Unpaid orders (bank transfers, cash on delivery the owner has not confirmed)
     # are cancelled after this many days by `flask orders expire`, and restocked.
     ORDERS_EXPIRE_DAYS = 10
+    # Delivery times printed in the terms of sale (consumer code L216-1): working
+    # days to hand the parcel to the carrier, then the carrier's days per method.
+    DISPATCH_WORKING_DAYS = 2
+    DELIVERY_WORKING_DAYS = {"standard": (2, 4), "relay": (3, 5)}
     MAX_UNITS_PER_LINE = 10  # units of one product in one order (stock hoarding)
     MAX_ORDER_CENTS = 100_000  # an order's total, shipping included: 1,000 EUR
     # Orders placed per client address and per email address (limits syntax);

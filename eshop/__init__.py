@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     from eshop.cart.views import bp as cart_bp
     from eshop.catalog.views import bp as catalog_bp
     from eshop.consent.views import bp as consent_bp
+    from eshop.legal.views import bp as legal_bp
     from eshop.newsletter.views import bp as newsletter_bp
     from eshop.orders.views import bp as orders_bp
     from eshop.orders.withdrawal_views import bp as withdrawals_bp
@@ -195,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    DataRequired,
     Email,
     InputRequired,
     Length,
@@ -122,6 +123,15 @@ class CheckoutForm(FlaskForm):
         _l("Subscribe to the newsletter (we will ask you to confirm by email)")
     )
     remember_details = BooleanField(_l("Remember my name and address on this device"))
+    # Consumer code L221-14: the shopper accepts the terms of sale before ordering.
+    accept_terms = BooleanField(
+        _l("I have read and accept the terms of sale"),
+        validators=[
+            DataRequired(
+                message=_l("Please accept the terms of sale to place your order.")
+            )
+        ],
+    )
     checkout_token = HiddenField(validators=[InputRequired(), Length(max=200)])
     accepted_subtotal_cents = HiddenField(
         validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")]

@@ -79,6 +79,9 @@ class Order(db.Model):
     tracking_number: Mapped[str | None] = mapped_column(String(60))
     # Given when the order becomes paid, like F2026-000001; never given twice.
     invoice_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The version of the terms of sale accepted at checkout (eshop.orders.terms);
+    # none for orders placed before the shop recorded it.
+    terms_version: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -39,6 +39,12 @@ from .models import (
 )
 from .payments import PAYMENT_METHODS, payment_method
 from .shipping import shipping_cost
+from .terms import (
+    terms_of_sale,
+    terms_version,
+    withdrawal_form,
+    withdrawal_information,
+)
 
 
 class OrderError(Exception):
@@ -261,6 +267,7 @@ def _create_order(request: CheckoutRequest, items: list[tuple[int, int]]) -> Ord
         city=customer.city,
         country=customer.country,
         phone=customer.phone or None,
+        terms_version=terms_version(),
         lines=lines,
     )
     db.session.add(order)
@@ -372,13 +379,24 @@ def _mail_context(order: Order) -> dict:
     }
 
 
+def _agreed_texts(order: Order) -> dict:
+    """What the shopper agreed to, for the confirmation email (a durable medium,
+    consumer code L221-13): the withdrawal information, the model withdrawal form
+    and the terms of sale, in the order's language."""
+    return {
+        "withdrawal": withdrawal_information(order.locale),
+        "withdrawal_form": withdrawal_form(order.locale),
+        "terms": terms_of_sale(order.locale),
+    }
+
+
 def _enqueue_order_mails(order: Order) -> None:
     with force_locale(order.locale):
         enqueue(
             to=order.email,
             subject=_("Your order %(number)s", number=order.number),
             template="mail/order_confirmation",
-            context=_mail_context(order),
+            context={**_mail_context(order), **_agreed_texts(order)},
             purpose="order",
             dedupe_key=f"order-confirmation-{order.number}",
         )

@@ -5,8 +5,8 @@ Revises: 0012
 Create Date: 2026-12-03
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0013"
 down_revision = "0012"
@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("terms_version", sa.String(length=16)))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("customer_order", schema=None) as batch_op:
+        batch_op.drop_column("terms_version")

@@ -16,6 +16,7 @@ GOOD_ADDRESS = {
     "phone": "",
     "shipping_method": "standard",
     "payment_method": "bank_transfer",
+    "accept_terms": "y",
 }
 
 

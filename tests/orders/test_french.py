@@ -24,7 +24,7 @@ def test_a_french_shopper_gets_french_pages_and_mails(app, client):
     assert "2 articles" in cart
 
     checkout = client.get("/checkout")
-    assert "Valider ma commande" in checkout.text
+    assert "Commander avec obligation de paiement" in checkout.text
     assert "France" in checkout.text
     form = {**GOOD_ADDRESS, **hidden_fields(checkout.text)}
     placed = client.post("/checkout", data=form)

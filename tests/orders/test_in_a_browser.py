@@ -46,7 +46,8 @@ def test_a_guest_checks_out_without_javascript(
     form.get_by_label("Code postal", exact=True).fill("84000")
     form.get_by_label("Ville", exact=True).fill("Avignon")
     page.screenshot(path=str(artifacts / "checkout.png"), full_page=True)
-    page.get_by_role("button", name="Valider ma commande").click()
+    form.get_by_label("J’ai lu et j’accepte les conditions générales de vente").check()
+    page.get_by_role("button", name="Commander avec obligation de paiement").click()
 
     assert "/orders/" in page.url
     assert page.get_by_text("En attente de votre paiement").is_visible()
