@@ -106,6 +106,7 @@ def prepare_database(url: str, instance: Path, secret: str) -> list[int]:
 
 def sold_and_written(url: str, instance: Path, secret: str) -> tuple[int, int, int]:
     """(units taken from stock, units in order lines, orders) after the run."""
+    from config import DEMO_SHOP_IDENTITY  # production needs a seller's identity
     from eshop import create_app
     from eshop.catalog.models import Product
     from eshop.extensions import db
@@ -113,6 +114,7 @@ def sold_and_written(url: str, instance: Path, secret: str) -> tuple[int, int, i
 
     app = create_app(
         {
+            **DEMO_SHOP_IDENTITY,
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": str(instance),
             "SECRET_KEY": secret,
