@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from config import SHOP_IDENTITY
+from eshop.memo import Memo
 from eshop.money import format_price
 
 from .payments import PAYMENT_METHODS
@@ -27,6 +28,21 @@ from .shipping import country_name, method_label
 
 WITHDRAWAL_DAYS = 14  # consumer code L221-18
 CONFORMITY_YEARS = 2  # consumer code L217-3 and L217-7
+WITHDRAWAL_SECTIONS = ("withdrawal", "withdrawal-exceptions")
+# Everything the texts are written from, besides the code and its translations.
+TEXT_SETTINGS = (
+    *SHOP_IDENTITY,
+    "LANGUAGES",
+    "SHIPPING_RATES",
+    "SHIPPING_COUNTRIES",
+    "FREE_SHIPPING_THRESHOLD_CENTS",
+    "DISPATCH_WORKING_DAYS",
+    "DELIVERY_WORKING_DAYS",
+    "ORDERS_EXPIRE_DAYS",
+)
+# Each checkout records the version and mails the texts: written once per language
+# and settings (about 1 ms each), not at every order.
+_kept_texts: Memo = Memo(maxsize=64)
 
 
 @dataclass(frozen=True)
@@ -40,24 +56,39 @@ class Section:
 
 def terms_of_sale(locale: str) -> tuple[Section, ...]:
     """The terms of sale in ``locale``, section by section."""
-    with force_locale(locale):
-        return tuple(build(locale) for build in TERMS)
+
+    def build() -> tuple[Section, ...]:
+        with force_locale(locale):
+            return tuple(section(locale) for section in TERMS)
+
+    return _kept_texts.get_or_build(("terms", locale, _settings_key()), build)
 
 
 def withdrawal_information(locale: str) -> tuple[Section, ...]:
     """The right of withdrawal and its exceptions, as the terms state them."""
-    with force_locale(locale):
-        return (_withdrawal(locale), _withdrawal_exceptions(locale))
+    terms = terms_of_sale(locale)
+    return tuple(s for s in terms if s.anchor in WITHDRAWAL_SECTIONS)
 
 
 def terms_version() -> str:
     """A short hash of the terms' text in every language the shop speaks."""
-    text = [
-        [[s.anchor, s.title, *s.paragraphs] for s in terms_of_sale(locale)]
-        for locale in current_app.config["LANGUAGES"]
-    ]
-    payload = json.dumps(text, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    def build() -> str:
+        text = [
+            [[s.anchor, s.title, *s.paragraphs] for s in terms_of_sale(locale)]
+            for locale in current_app.config["LANGUAGES"]
+        ]
+        payload = json.dumps(text, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    return _kept_texts.get_or_build(("version", _settings_key()), build)
+
+
+def _settings_key() -> str:
+    """The settings the texts are written from, as one string: texts built under
+    other settings (a test's, a changed environment) are never read."""
+    config = current_app.config
+    return repr([config.get(name) for name in TEXT_SETTINGS])
 
 
 def identity() -> dict[str, str]:
@@ -68,6 +99,12 @@ def identity() -> dict[str, str]:
 
 def withdrawal_form(locale: str) -> Section:
     """The model withdrawal form (consumer code, annex to R221-1), addressed to us."""
+    return _kept_texts.get_or_build(
+        ("form", locale, _settings_key()), lambda: _withdrawal_form(locale)
+    )
+
+
+def _withdrawal_form(locale: str) -> Section:
     seller = identity()
     with force_locale(locale):
         return Section(
