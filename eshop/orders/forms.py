@@ -137,6 +137,7 @@ class CheckoutForm(FlaskForm):
         validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")]
     )
     accepted_lines = HiddenField(validators=[Length(max=2000)])
+    accepted_terms_version = HiddenField(validators=[Length(max=16)])
 
     def set_choices(
         self, countries: list[tuple[str, str]], shipping: list[ShippingOption]

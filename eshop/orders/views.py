@@ -43,6 +43,7 @@ from .services import (
     place_order,
 )
 from .shipping import country_choices, country_name, method_label, shipping_options
+from .terms import terms_version
 from .tokens import ExpiredToken, InvalidToken, new_checkout_token, read_checkout_token
 from .withdrawals import withdrawal_summary
 
@@ -90,6 +91,7 @@ def _fresh_form_values(form: CheckoutForm, priced: PricedCart) -> None:
     form.checkout_token.data = new_checkout_token()
     form.accepted_subtotal_cents.data = str(priced.subtotal_cents)
     form.accepted_lines.data = _lines_shown(priced)
+    form.accepted_terms_version.data = terms_version()
 
 
 def _lines_shown(priced: PricedCart) -> str:
@@ -148,6 +150,15 @@ def place() -> ResponseReturnValue:
     if form.accepted_lines.data != _lines_shown(priced):
         _fresh_form_values(form, priced)
         error = _("Your cart changed. Please check your order and confirm again.")
+        return _checkout_page(form, priced, status=409, error=error)
+    if form.accepted_terms_version.data != terms_version():
+        # The box was ticked under other terms: the new ones are to be accepted.
+        _fresh_form_values(form, priced)
+        form.accept_terms.data = False
+        error = _(
+            "Our terms of sale changed while you were ordering. Please read them "
+            "and tick the box again."
+        )
         return _checkout_page(form, priced, status=409, error=error)
     if not may_place_order(form.email.data):
         # What the shopper typed stays in the form; only time is asked of them.

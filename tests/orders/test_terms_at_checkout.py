@@ -132,3 +132,30 @@ def test_the_order_records_the_terms_version_and_mails_what_was_agreed(
         assert order.terms_version in body
         assert app.config["MEDIATOR_NAME"].casefold() in body
         assert app.config["SHOP_LEGAL_NAME"].casefold() in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", "Nos conditions générales de vente ont changé"),
+        ("en", "Our terms of sale changed while you were ordering."),
+    ],
+)
+def test_terms_changed_while_ordering_are_accepted_again(app, client, lang, words):
+    """The version recorded is the one the shopper ticked the box for."""
+    _, form = open_form(app, client, lang)
+    form["full_name"] = "Zoé Durand"
+    app.config["ORDERS_EXPIRE_DAYS"] = 7  # the terms now say 7 days
+
+    refused = client.post(f"/checkout?lang={lang}", data=form)
+
+    assert refused.status_code == 409
+    assert words in refused.text and "Zoé Durand" in refused.text
+    box = re.search(r'<input[^>]*name="accept_terms"[^>]*>', refused.text)
+    assert box and "checked" not in box.group(0)
+    assert placed_orders(app) == []
+    again = {**form, **hidden_fields(refused.text), "accept_terms": "y"}
+    assert client.post(f"/checkout?lang={lang}", data=again).status_code == 303
+    [order] = placed_orders(app)
+    with app.test_request_context():
+        assert order.terms_version == terms_version()
