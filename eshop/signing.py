@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
@@ -65,10 +65,15 @@ def csrf_token() -> str:
     Signing one costs a twentieth of a warm page (about 60 µs). A token signed up
     to a minute ago is as good (Flask-WTF accepts it for ``WTF_CSRF_TIME_LIMIT``,
     8 hours), so the visitor's token is kept per raw token, key and minute."""
-    config = current_app.config
-    raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if not isinstance(raw, str):
-        return generate_csrf()  # makes the raw token (the first form of a visit)
-    key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    minute = int(time.time()) // CSRF_TOKEN_SECONDS
-    return CSRF_TOKENS.get_or_build((raw, key, minute), generate_csrf)
+    token = g.get("lavande_csrf_token")  # the request's forms share one
+    if token is None:
+        config = current_app.config
+        raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if isinstance(raw, str):  # a returning visitor's
+            key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+            minute = int(time.time()) // CSRF_TOKEN_SECONDS
+            token = CSRF_TOKENS.get_or_build((raw, key, minute), generate_csrf)
+        else:  # a first visit (or a refused session): nothing is kept
+            token = generate_csrf()
+        g.lavande_csrf_token = token
+    return token

@@ -26,6 +26,12 @@ def private_names(tree: ast.AST) -> list[tuple[int, str]]:
         and node.args[0].id == "self"
         for arg in node.args[1:]
     }
+    own |= {  # the fixed parts of an f-string: text, not a name
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             owner = node.value
@@ -66,6 +72,7 @@ getattr(limiter, "_storage_dead")
 session.pop("_remember", None)
 template = "_flashes.html"
 object.__setattr__(self, "_by_name", {})
+column = f"{kind}_eur_vat_{rate}"
 """
     assert [text for _, text in private_names(ast.parse(source))] == [
         "self._Limiter__inject_headers",
