@@ -17,15 +17,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "excluded_from_withdrawal",
-                sa.Boolean(),
-                nullable=False,
-                server_default=sa.false(),
-            )
-        )
+    # A plain ADD COLUMN, not a batch: on SQLite a batch rebuilds the table, which
+    # drops the search triggers migration 0007 put on it.
+    op.add_column(
+        "product",
+        sa.Column(
+            "excluded_from_withdrawal",
+            sa.Boolean(),
+            nullable=False,
+            server_default=sa.false(),
+        ),
+    )
     op.create_table(
         "withdrawal_request",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -102,5 +104,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("withdrawal_line")
     op.drop_table("withdrawal_request")
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.drop_column("excluded_from_withdrawal")
+    # SQLite 3.35+ and PostgreSQL drop a column in place (the triggers stay).
+    op.execute("ALTER TABLE product DROP COLUMN excluded_from_withdrawal")
