@@ -53,7 +53,13 @@ def garbage(n: int) -> dict[str, Any]:
 
 def test_bad_cookies_leave_every_memo_bounded(app, make_product):
     product = make_product(slug="savon-lavande")
-    pages = ["/", "/products", f"/products/{product.slug}", "/cart", "/products?q=savon"]
+    pages = [
+        "/",
+        "/products",
+        f"/products/{product.slug}",
+        "/cart",
+        "/products?q=savon",
+    ]
     client = app.test_client()
 
     def visit(n: int) -> None:
