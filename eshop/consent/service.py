@@ -58,9 +58,14 @@ def _spec(name: str, reg: Registry | None = None) -> CookieSpec:
     return spec
 
 
+def _salt(name: str) -> str:
+    """The salt a cookie is signed with, and checked with: one spelling for both."""
+    return f"lavande.cookie.{name}"
+
+
 def _serializer(name: str) -> URLSafeSerializer:
     """The cookie's signer: its own salt, the app's keys (rotation included)."""
-    return signing.serializer(f"lavande.cookie.{name}")
+    return signing.serializer(_salt(name))
 
 
 # --- reading ---------------------------------------------------------------------
@@ -129,7 +134,7 @@ def _open_envelope(
     if len(raw) > MAX_COOKIE_BYTES:
         return None
     try:
-        value, expires = signing.loads_cookie(f"lavande.cookie.{name}", raw)
+        value, expires = signing.loads_cookie(_salt(name), raw)
         expires_at = datetime.fromtimestamp(int(expires), UTC)
         if spec.sealed:
             value = unseal(name, value)

@@ -20,6 +20,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from eshop.cart.codec import MAX_QUANTITY  # an order line never holds more
+
 from .models import Order, OrderStatus
 from .services import InvalidTransition, order_by_public_id
 from .views import PUBLIC_ID
@@ -35,7 +37,6 @@ from .withdrawals import (
 bp = Blueprint("withdrawals", __name__)
 
 QUANTITY_FIELD = "quantity-"
-MAX_UNITS = 99  # an order line never holds more
 
 
 class WithdrawalForm(FlaskForm):
@@ -87,7 +88,7 @@ def _quantities() -> dict[int, int] | None:
         if not name.startswith(QUANTITY_FIELD):
             continue
         line_id, units = name.removeprefix(QUANTITY_FIELD), value.strip() or "0"
-        if not (line_id.isdigit() and units.isdigit()) or int(units) > MAX_UNITS:
+        if not (line_id.isdigit() and units.isdigit()) or int(units) > MAX_QUANTITY:
             return None
         quantities[int(line_id)] = int(units)
     return quantities

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from eshop.catalog.models import Product
 from eshop.clock import utcnow
@@ -38,9 +39,9 @@ from .services import (
     get_order,
     status_url,
 )
+from .terms import WITHDRAWAL_DAYS  # the legal period, from the day after delivery
 from .withdrawal_models import WithdrawalKind, WithdrawalLine, WithdrawalRequest
 
-WITHDRAWAL_DAYS = 14  # the legal period, counted from the day after delivery
 REFUND_DAYS = 14  # the shop must refund within 14 days of the declaration
 
 
@@ -108,11 +109,20 @@ class WithdrawableLine:
     excluded: bool  # the product is sold without the right of withdrawal
 
 
+# What a list of requests shows with each: its order and its lines, loaded with the
+# requests rather than one query per row.
+WITH_ORDER_AND_LINES = (
+    joinedload(WithdrawalRequest.order),
+    selectinload(WithdrawalRequest.lines).joinedload(WithdrawalLine.order_line),
+)
+
+
 def requests_of(order_id: int) -> list[WithdrawalRequest]:
     """The order's requests, oldest first."""
     return list(
         db.session.execute(
             db.select(WithdrawalRequest)
+            .options(*WITH_ORDER_AND_LINES)
             .where(WithdrawalRequest.order_id == order_id)
             .order_by(WithdrawalRequest.id)
         ).scalars()
@@ -333,11 +343,15 @@ def requests_query() -> Select:
     """Every request, the ones not refunded yet first, oldest first among them, the
     refunded ones newest first (a select, for the back office to paginate)."""
     refunded = WithdrawalRequest.refunded_at.is_not(None)
-    return db.select(WithdrawalRequest).order_by(
-        refunded,
-        case((refunded, None), else_=WithdrawalRequest.declared_at),
-        WithdrawalRequest.refunded_at.desc(),
-        WithdrawalRequest.id,
+    return (
+        db.select(WithdrawalRequest)
+        .options(*WITH_ORDER_AND_LINES)
+        .order_by(
+            refunded,
+            case((refunded, None), else_=WithdrawalRequest.declared_at),
+            WithdrawalRequest.refunded_at.desc(),
+            WithdrawalRequest.id,
+        )
     )
 
 

@@ -201,7 +201,7 @@ def _matching_ids(email: str) -> dict[Table, list[Any]]:
     """
     # Rows are stored in the one spelling (migration 0012 for older ones); an
     # address from a link signed before then is brought to it here.
-    email = emails.normalise_email_or_none(email) or email.lower()
+    email = emails.lookup_key(email)
     matched: dict[Table, list[Any]] = {}
     for table in datamap.tables():
         column = datamap.email_column(table)
