@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 
-SEALERS_KEY = "lavande.consent.sealers"
+from eshop import signing
 
 
 class UnsealableValue(ValueError):
@@ -38,15 +38,15 @@ def _derive(secret: str | bytes, name: str) -> Fernet:
 
 
 def _sealer(name: str) -> MultiFernet:
-    """The cookie's keys, newest first, built once per (cookie, key set)."""
-    app = current_app
-    keys = (app.secret_key, *app.config.get("SECRET_KEY_FALLBACKS", ()))
-    sealers = app.extensions.setdefault(SEALERS_KEY, {})
-    sealer = sealers.get((name, keys))
-    if sealer is None:
-        sealer = MultiFernet([_derive(key, name) for key in keys])
-        sealers[(name, keys)] = sealer
-    return sealer
+    """The cookie's keys, newest first (the app's key set, as ``eshop.signing``
+    has it: the signing key last)."""
+    return _sealer_for(name, tuple(reversed(signing.secret_keys())))
+
+
+@lru_cache(maxsize=16)
+def _sealer_for(name: str, keys: tuple[str | bytes, ...]) -> MultiFernet:
+    """Derived once per (cookie, key set): a pure function of its arguments."""
+    return MultiFernet([_derive(key, name) for key in keys])
 
 
 def seal(name: str, value: Any) -> str:
