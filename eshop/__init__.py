@@ -178,6 +178,7 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eshop import health
+    from eshop.account.views import bp as account_bp
     from eshop.admin.views import bp as admin_bp
     from eshop.cart.views import bp as cart_bp
     from eshop.catalog.views import bp as catalog_bp
@@ -197,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(legal_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
 
 
