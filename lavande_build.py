@@ -4,10 +4,12 @@ The repository keeps ``templates/``, ``static/`` and ``migrations/`` at the top 
 (see DESIGN.md) and never commits compiled catalogues. An installed copy has no
 source tree beside it, so setuptools' ``build_py`` is extended (through
 ``[tool.setuptools.cmdclass]`` in pyproject.toml) to copy the three folders into
-the built ``eshop`` package and to compile each ``.po`` catalogue to the ``.mo``
-Flask-Babel reads. ``eshop.resource_dir`` finds them there. An editable install
-(``pip install -e .``, which ``make`` uses) builds nothing: the app reads the
-source tree, and ``create_app`` compiles stale catalogues in place.
+the built ``eshop`` package, to compile each ``.po`` catalogue to the ``.mo``
+Flask-Babel reads, and to write the brotli and gzip copies of the static files
+that WhiteNoise serves (``eshop/static_files.py``). ``eshop.resource_dir`` finds
+them there. An editable install (``pip install -e .``, which ``make`` uses) builds
+nothing: the app reads the source tree, and ``create_app`` compiles stale
+catalogues and compressed copies in place.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from setuptools.command.build_py import build_py
+from whitenoise.compress import Compressor
 
 ROOT = Path(__file__).resolve().parent
 SHIPPED_FOLDERS = ("templates", "static", "migrations")
-LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "uploads", ".*")
+LEFT_OUT = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "uploads", ".*", "*.br", "*.gz"
+)  # compressed copies are made afresh below, never taken from the source tree
 
 
 class BuildPy(build_py):
@@ -37,6 +42,10 @@ class BuildPy(build_py):
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(ROOT / name, target, ignore=LEFT_OUT)
+        compressor = Compressor(quiet=True)
+        for path in sorted((package / "static").rglob("*")):
+            if path.is_file() and compressor.should_compress(path.name):
+                compressor.compress(str(path))  # .br and .gz, when they are smaller
         for po_path in (ROOT / "eshop").glob("*/translations/*/LC_MESSAGES/*.po"):
             mo_path = package / po_path.relative_to(ROOT / "eshop").with_suffix(".mo")
             mo_path.parent.mkdir(parents=True, exist_ok=True)

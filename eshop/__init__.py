@@ -137,7 +137,7 @@ def check(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
     import eshop.tables  # noqa: F401  (every table in the metadata)
-    from eshop import consent, database, i18n, layout, money, security
+    from eshop import consent, database, i18n, layout, money, security, static_files
     from eshop import mail as outbox
     from eshop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -158,7 +158,8 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     money.init_app(app)
     layout.init_app(app)
-    consent.init_app(app)
+    static_files.init_app(app, compress_copies=runs_from_source_tree())
+    consent.init_app(app)  # its guard wraps WhiteNoise too
     security.init_app(app)
     outbox.init_app(app)  # its purge rule; in debug, a thread sends the outbox
 
