@@ -10,8 +10,7 @@ from eshop.clock import utcnow
 from eshop.extensions import db
 
 from .demo_catalog import CATEGORIES, PRODUCTS
-from .demo_images import product_picture
-from .images import add_product_image
+from .demo_images import add_demo_picture
 from .models import Category, Product
 
 
@@ -20,8 +19,8 @@ def catalogue_is_empty() -> bool:
 
 
 def load_demo_catalogue() -> int:
-    """Create the demo categories and products with their pictures; return how many
-    products were added. Products whose slug exists are left alone."""
+    """Create the demo categories and products, each with the drawing of its kind;
+    return how many products were added. Products whose slug exists are left alone."""
     existing = set(db.session.execute(select(Product.slug)).scalars())
     categories = {c.slug: c for c in db.session.execute(select(Category)).scalars()}
     for position, demo in enumerate(CATEGORIES):
@@ -35,13 +34,12 @@ def load_demo_catalogue() -> int:
             db.session.add(category)
             categories[demo.slug] = category
     db.session.flush()
-    colours = {demo.slug: demo for demo in CATEGORIES}
+    vat_rates = {demo.slug: demo.vat_rate_bp for demo in CATEGORIES}
     now = utcnow()
     added = 0
     for age, demo in enumerate(reversed(PRODUCTS)):
         if demo.slug in existing:
             continue
-        category = colours[demo.category]
         created = now - timedelta(days=age * 3)
         product = Product(
             slug=demo.slug,
@@ -51,7 +49,7 @@ def load_demo_catalogue() -> int:
             description_fr=demo.description_fr,
             description_en=demo.description_en,
             price_cents=demo.price_cents,
-            vat_rate_bp=category.vat_rate_bp,
+            vat_rate_bp=vat_rates[demo.category],
             stock=demo.stock,
             featured="f" in demo.flags,
             sponsored="s" in demo.flags,
@@ -59,8 +57,7 @@ def load_demo_catalogue() -> int:
             updated_at=created,
         )
         db.session.add(product)
-        picture = product_picture(demo.slug, demo.category, category.colour)
-        add_product_image(product, picture, alt_fr=demo.name_fr, alt_en=demo.name_en)
+        add_demo_picture(product, demo.picture, demo.name_fr, demo.name_en)
         added += 1
     db.session.commit()
     return added

@@ -2,7 +2,8 @@
 """The demo catalogue: what a small lavender farm shop near Sault might sell.
 
 Written for this project, in French and English. Prices are cents, VAT included;
-foods carry the reduced 5.5 % rate, everything else 20 %.
+foods carry the reduced 5.5 % rate, everything else 20 %. Each product names the kind
+of thing it is (``picture``), and each kind has its own drawing in static/img/demo/.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ class DemoCategory(NamedTuple):
     slug: str
     name_fr: str
     name_en: str
-    colour: tuple[int, int, int]  # background of the generated images
     vat_rate_bp: int
 
 
@@ -27,29 +27,18 @@ class DemoProduct(NamedTuple):
     description_en: str
     price_cents: int
     stock: int
+    picture: str  # its kind: the name of its drawing, static/img/demo/<picture>.svg
     flags: str = ""  # "f" featured, "s" sponsored
 
 
 CATEGORIES = (
-    DemoCategory(
-        "lavande-sechee", "Lavande séchée", "Dried lavender", (214, 205, 235), 2000
-    ),
-    DemoCategory(
-        "huiles-essentielles",
-        "Huiles essentielles",
-        "Essential oils",
-        (226, 214, 190),
-        2000,
-    ),
-    DemoCategory(
-        "savons", "Savons de Marseille", "Marseille soaps", (236, 226, 214), 2000
-    ),
-    DemoCategory("soins", "Soins et cosmétiques", "Skin care", (240, 222, 228), 2000),
-    DemoCategory(
-        "epicerie", "Épicerie de Provence", "Provence pantry", (246, 228, 176), 550
-    ),
-    DemoCategory("maison", "Maison et linge", "Home and linen", (210, 226, 222), 2000),
-    DemoCategory("coffrets", "Coffrets cadeaux", "Gift boxes", (228, 208, 222), 2000),
+    DemoCategory("lavande-sechee", "Lavande séchée", "Dried lavender", 2000),
+    DemoCategory("huiles-essentielles", "Huiles essentielles", "Essential oils", 2000),
+    DemoCategory("savons", "Savons de Marseille", "Marseille soaps", 2000),
+    DemoCategory("soins", "Soins et cosmétiques", "Skin care", 2000),
+    DemoCategory("epicerie", "Épicerie de Provence", "Provence pantry", 550),
+    DemoCategory("maison", "Maison et linge", "Home and linen", 2000),
+    DemoCategory("coffrets", "Coffrets cadeaux", "Gift boxes", 2000),
 )
 
 PRODUCTS = (
@@ -63,7 +52,8 @@ PRODUCTS = (
         "About 150 stems of true lavender hand-picked in July on the Albion plateau, dried in the shade to keep their colour.",
         1250,
         40,
-        "f",
+        picture="lavender-bunch",
+        flags="f",
     ),
     DemoProduct(
         "lavande-sechee",
@@ -74,6 +64,7 @@ PRODUCTS = (
         "The long-stemmed lavandin, fuller and more camphorous than true lavender: lovely in a tall vase or to scent a hallway.",
         990,
         55,
+        picture="lavender-bunch",
     ),
     DemoProduct(
         "lavande-sechee",
@@ -84,7 +75,8 @@ PRODUCTS = (
         "Loose lavender flowers in a washed linen sachet sewn in our workshop. For wardrobes and drawers; squeeze it to revive the scent.",
         650,
         120,
-        "f",
+        picture="sachet",
+        flags="f",
     ),
     DemoProduct(
         "lavande-sechee",
@@ -95,6 +87,7 @@ PRODUCTS = (
         "Dried and sifted flowers without stems, for sachets, potpourri or your own soap making.",
         1400,
         3,
+        picture="loose-flowers",
     ),
     DemoProduct(
         "lavande-sechee",
@@ -105,6 +98,7 @@ PRODUCTS = (
         "A plaited wreath of lavender and wheat ears, 30 cm across, made by hand after the harvest.",
         3900,
         0,
+        picture="wreath",
     ),
     DemoProduct(
         "lavande-sechee",
@@ -115,6 +109,7 @@ PRODUCTS = (
         "Traditional wands: fresh stems folded over their flowers and woven with a mauve satin ribbon.",
         1800,
         12,
+        picture="wands",
     ),
     # Essential oils
     DemoProduct(
@@ -126,7 +121,8 @@ PRODUCTS = (
         "Steam-distilled in the village distillery. Soft and floral, protected designation of origin Haute-Provence. 10 ml bottle.",
         1490,
         60,
-        "fs",
+        picture="essential-oil",
+        flags="fs",
     ),
     DemoProduct(
         "huiles-essentielles",
@@ -137,6 +133,7 @@ PRODUCTS = (
         "Brighter and more camphorous than true lavender, perfect for laundry and diffusers. 10 ml bottle.",
         790,
         80,
+        picture="essential-oil",
     ),
     DemoProduct(
         "huiles-essentielles",
@@ -147,6 +144,7 @@ PRODUCTS = (
         "The lavender of the scrubland, with fresh, camphorous notes. 10 ml bottle.",
         1190,
         4,
+        picture="essential-oil",
     ),
     DemoProduct(
         "huiles-essentielles",
@@ -157,6 +155,7 @@ PRODUCTS = (
         "Wild rosemary from the Luberon hills, distilled in May. 10 ml bottle.",
         890,
         35,
+        picture="essential-oil",
     ),
     DemoProduct(
         "huiles-essentielles",
@@ -167,6 +166,7 @@ PRODUCTS = (
         "The floral water gathered during distillation: a gentle skin toner and a light pillow mist.",
         1150,
         25,
+        picture="floral-water",
     ),
     DemoProduct(
         "huiles-essentielles",
@@ -177,6 +177,7 @@ PRODUCTS = (
         "A tea-light diffuser in lavender-glazed stoneware, thrown by a potter in Forcalquier.",
         3200,
         8,
+        picture="diffuser",
     ),
     # Soaps
     DemoProduct(
@@ -188,7 +189,8 @@ PRODUCTS = (
         "Cauldron-made with 72% olive oil and scented with true lavender essential oil. No colouring.",
         450,
         200,
-        "f",
+        picture="soap-bar",
+        flags="f",
     ),
     DemoProduct(
         "savons",
@@ -199,6 +201,7 @@ PRODUCTS = (
         "The real green cube, unscented, for the body as well as delicate laundry.",
         590,
         150,
+        picture="soap-cube",
     ),
     DemoProduct(
         "savons",
@@ -209,6 +212,7 @@ PRODUCTS = (
         "A superfatted soap with lavender honey from our hives, gentle on dry skin.",
         550,
         2,
+        picture="soap-bar",
     ),
     DemoProduct(
         "savons",
@@ -219,6 +223,7 @@ PRODUCTS = (
         "Olive-oil liquid soap in a pump bottle, for hands and the kitchen.",
         980,
         45,
+        picture="liquid-soap",
     ),
     DemoProduct(
         "savons",
@@ -229,6 +234,7 @@ PRODUCTS = (
         "Cut from an offcut of olive wood, with grooves so the soap dries.",
         1200,
         18,
+        picture="soap-dish",
     ),
     DemoProduct(
         "savons",
@@ -239,6 +245,7 @@ PRODUCTS = (
         "A fresh, zesty soap with Provence lemon verbena. 100 g.",
         450,
         0,
+        picture="soap-bar",
     ),
     # Skin care
     DemoProduct(
@@ -250,7 +257,8 @@ PRODUCTS = (
         "Shea butter, olive oil and true lavender: a cream that sinks in fast, for gardeners' hands. 75 ml tube.",
         1290,
         30,
-        "s",
+        picture="hand-cream",
+        flags="s",
     ),
     DemoProduct(
         "soins",
@@ -261,6 +269,7 @@ PRODUCTS = (
         "Beeswax from our hives, honey and a drop of lavender. 5 g stick.",
         550,
         90,
+        picture="lip-balm",
     ),
     DemoProduct(
         "soins",
@@ -271,6 +280,7 @@ PRODUCTS = (
         "Sweet almond and sunflower oil, true lavender and marjoram. 100 ml bottle.",
         1690,
         22,
+        picture="massage-oil",
     ),
     DemoProduct(
         "soins",
@@ -281,6 +291,7 @@ PRODUCTS = (
         "Coarse Camargue salt, lavender flowers and essential oil, in a 400 g glass jar.",
         1350,
         5,
+        picture="bath-salts",
     ),
     DemoProduct(
         "soins",
@@ -291,7 +302,8 @@ PRODUCTS = (
         "A fresh, rounded scent of lavender, bergamot and a hint of cut hay. 50 ml spray.",
         3400,
         14,
-        "f",
+        picture="eau-de-toilette",
+        flags="f",
     ),
     DemoProduct(
         "soins",
@@ -302,6 +314,7 @@ PRODUCTS = (
         "Aluminium-free, with bicarbonate and lavandin essential oil, in a cardboard tube.",
         990,
         0,
+        picture="deodorant",
     ),
     # Pantry (reduced VAT)
     DemoProduct(
@@ -313,7 +326,8 @@ PRODUCTS = (
         "Harvested in August over our lavender fields: a pale, creamy, delicately floral honey. Label Rouge.",
         1350,
         48,
-        "fs",
+        picture="honey",
+        flags="fs",
     ),
     DemoProduct(
         "epicerie",
@@ -324,6 +338,7 @@ PRODUCTS = (
         "Thyme, rosemary, heather: the spring honey of the hills.",
         1090,
         36,
+        picture="honey",
     ),
     DemoProduct(
         "epicerie",
@@ -334,6 +349,7 @@ PRODUCTS = (
         "Cane sugar scented with lavender flowers, for custards, shortbread and strawberries. 150 g.",
         590,
         60,
+        picture="sugar",
     ),
     DemoProduct(
         "epicerie",
@@ -344,6 +360,7 @@ PRODUCTS = (
         "An evening blend of verbena, true lavender and linden. 40 g bag, about 20 cups.",
         690,
         3,
+        picture="herbal-tea",
     ),
     DemoProduct(
         "epicerie",
@@ -354,6 +371,7 @@ PRODUCTS = (
         "Thyme, savory, oregano and rosemary from Provence, with a few lavender flowers. 50 g jar.",
         490,
         75,
+        picture="herbs",
     ),
     DemoProduct(
         "epicerie",
@@ -364,6 +382,7 @@ PRODUCTS = (
         "Boat-shaped biscuits with orange blossom and lavender, baked by the village bakery. 200 g tin.",
         850,
         20,
+        picture="biscuits",
     ),
     DemoProduct(
         "epicerie",
@@ -374,6 +393,7 @@ PRODUCTS = (
         "Roussillon apricots cooked in a small pan with a sprig of lavender. 320 g jar.",
         720,
         0,
+        picture="jam",
     ),
     DemoProduct(
         "epicerie",
@@ -384,6 +404,7 @@ PRODUCTS = (
         "Extra virgin PDO olive oil, green and fruity, from the Maussane mill.",
         1990,
         15,
+        picture="olive-oil",
     ),
     # Home and linen
     DemoProduct(
@@ -395,7 +416,8 @@ PRODUCTS = (
         "Rapeseed wax, cotton wick and true lavender essential oil, poured into a recycled glass. 40 hours.",
         2200,
         26,
-        "f",
+        picture="candle",
+        flags="f",
     ),
     DemoProduct(
         "maison",
@@ -406,6 +428,7 @@ PRODUCTS = (
         "To spray on sheets before ironing, as our grandmothers did.",
         1090,
         40,
+        picture="linen-water",
     ),
     DemoProduct(
         "maison",
@@ -416,6 +439,7 @@ PRODUCTS = (
         "Washed linen woven in France, embroidered with a lavender sprig. 50 × 70 cm.",
         1590,
         33,
+        picture="tea-towel",
     ),
     DemoProduct(
         "maison",
@@ -426,6 +450,7 @@ PRODUCTS = (
         "Lavender and olive prints, coated cotton that wipes clean. 150 × 200 cm.",
         4900,
         6,
+        picture="tablecloth",
     ),
     DemoProduct(
         "maison",
@@ -436,6 +461,7 @@ PRODUCTS = (
         "Filled with lavender flowers and spelt husks; warm it in the oven to soothe a stiff neck.",
         2800,
         1,
+        picture="neck-pillow",
     ),
     DemoProduct(
         "maison",
@@ -446,6 +472,7 @@ PRODUCTS = (
         "The flat basket of the lavender pickers, woven by hand in the Camargue.",
         3600,
         9,
+        picture="basket",
     ),
     # Gift boxes
     DemoProduct(
@@ -457,7 +484,8 @@ PRODUCTS = (
         "A soap, a linen sachet, a true lavender essential oil and a small candle, in a kraft box.",
         3900,
         20,
-        "fs",
+        picture="gift-box",
+        flags="fs",
     ),
     DemoProduct(
         "coffrets",
@@ -468,6 +496,7 @@ PRODUCTS = (
         "Lavender honey, navette biscuits, lavender sugar and evening herbal tea.",
         3450,
         10,
+        picture="gift-box",
     ),
     DemoProduct(
         "coffrets",
@@ -478,6 +507,7 @@ PRODUCTS = (
         "Massage oil, bath salts, lavender floral water and a neck pillow.",
         6500,
         4,
+        picture="gift-box",
     ),
     DemoProduct(
         "coffrets",
@@ -488,6 +518,7 @@ PRODUCTS = (
         "A superfatted soap, a honey balm and a little linen rabbit filled with lavender, to welcome a baby.",
         4200,
         0,
+        picture="gift-box",
     ),
     DemoProduct(
         "coffrets",
@@ -498,5 +529,6 @@ PRODUCTS = (
         "A hand-illustrated card with your message, to slip into a parcel.",
         300,
         500,
+        picture="gift-card",
     ),
 )
