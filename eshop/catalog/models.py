@@ -11,6 +11,10 @@ from eshop.clock import utcnow
 from eshop.db_types import UTCDateTime
 from eshop.extensions import db
 
+# The search triggers on ``product`` call ``search_stems()`` on SQLite, a function
+# that module gives every connection: imported with the model, it is there first.
+from . import search  # noqa: F401
+
 VAT_RATES_BP = (2000, 1000, 550, 210)  # French VAT rates, in basis points
 
 
