@@ -59,3 +59,19 @@ def register_purge(app: Flask, rule: str, forget: Callable[[datetime], int]) -> 
 def registered_purges(app: Flask) -> list[RetentionPurge]:
     """The rules registered at set-up, in the order they were registered."""
     return list(app.extensions.get(PURGES_KEY, []))
+
+
+RETENTIONS_KEY = "lavande.retentions"
+
+
+def describe_retention(app: Flask, rule: str, describe: Callable[[], str]) -> None:
+    """Say how ``rule`` keeps data, in the reader's language (``describe`` is called
+    when /privacy is rendered): a package that brings a retention rule explains it
+    itself, so the privacy page needs no edit for it."""
+    app.extensions.setdefault(RETENTIONS_KEY, {})[rule] = describe
+
+
+def retention_description(app: Flask, rule: str) -> str | None:
+    """The words a package registered for ``rule``, if any."""
+    describe = app.extensions.get(RETENTIONS_KEY, {}).get(rule)
+    return describe() if describe is not None else None

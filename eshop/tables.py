@@ -6,6 +6,7 @@ package imports it.
 """
 
 # ruff: noqa: F401  (imported for their tables)
+import eshop.account.models
 import eshop.admin.models
 import eshop.catalog.models
 import eshop.consent.models

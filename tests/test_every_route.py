@@ -26,6 +26,7 @@ from werkzeug.routing import Rule
 from eshop.consent.guard import lifetime_of, parse_set_cookie
 from eshop.consent.registry import Category
 from eshop.extensions import db as _db
+from tests.account.conftest import Member, place_test_order
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1"}
@@ -313,6 +314,19 @@ def test_the_owner_back_office_sets_only_technical_cookies(shop):
             pytest.skip("the back office has no owner login yet")
     walk = walk_routes(shop, client, technical_only=True)
     assert walk.problems == []
+
+
+def test_a_signed_in_member_gets_only_technical_cookies(shop):
+    """Given a customer signed in to the member area through the emailed link, when
+    they walk every route (member pages included), then only registered technical
+    cookies are set, and they are still signed in at the end."""
+    place_test_order(shop, paid=True)  # its page and invoice are walked too
+    client = shop.test_client()
+    member = Member(client, shop)
+    member.sign_in()
+    walk = walk_routes(shop, client, technical_only=True)
+    assert walk.problems == []
+    assert member.signed_in()
 
 
 def test_after_accept_all_only_registered_cookies(shop):

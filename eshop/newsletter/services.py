@@ -39,8 +39,10 @@ from .subscriptions import (
     purge_unsubscribed,
     request_subscription,
     subscriber_counts,
+    subscription_status,
     token_max_age,
     unsubscribe,
+    unsubscribe_address,
     unsubscribed_retention_days,
 )
 
@@ -74,8 +76,10 @@ __all__ = [
     "request_subscription",
     "send_test",
     "subscriber_counts",
+    "subscription_status",
     "token_max_age",
     "unsubscribe",
+    "unsubscribe_address",
     "unsubscribed_retention_days",
     "update_campaign",
 ]

@@ -263,12 +263,38 @@ def unsubscribe(token: str) -> None:
         return
     if not tokens.digest_matches(subscriber.email, digest):
         raise InvalidLink(gettext("This unsubscribe link is not valid."))
+    _leave(subscriber)
+
+
+def unsubscribe_address(email: str) -> None:
+    """Leave at once, for an address its owner has just proved (the member area):
+    the same as following an unsubscribe link. No subscriber: nothing to do.
+    Commits."""
+    take_write_lock()
+    subscriber = db.session.execute(
+        select(Subscriber).where(Subscriber.email == email).with_for_update()
+    ).scalar_one_or_none()
+    if subscriber is None:
+        db.session.rollback()
+        return
+    _leave(subscriber)
+
+
+def _leave(subscriber: Subscriber) -> None:
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = utcnow()
     db.session.flush()
     _cancel_queued_newsletters(subscriber)
     db.session.commit()
+
+
+def subscription_status(email: str) -> str | None:
+    """The address's newsletter state (a ``SubscriberStatus``), or None when it
+    never signed up or its row is gone; for its owner's eyes only."""
+    return db.session.execute(
+        select(Subscriber.status).where(Subscriber.email == email)
+    ).scalar_one_or_none()
 
 
 def _cancel_queued_newsletters(subscriber: Subscriber) -> None:

@@ -123,6 +123,8 @@ class CheckoutForm(FlaskForm):
         _l("Subscribe to the newsletter (we will ask you to confirm by email)")
     )
     remember_details = BooleanField(_l("Remember my name and address on this device"))
+    # Shown to a signed-in member only (eshop/orders/address_book.py).
+    save_address = BooleanField(_l("Save this address in my account"))
     # Consumer code L221-14: the shopper accepts the terms of sale before ordering.
     accept_terms = BooleanField(
         _l("I have read and accept the terms of sale"),

@@ -12,6 +12,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -23,6 +24,7 @@ from eshop.cart.storage import load_cart, save_cart
 from eshop.i18n import current_language
 from eshop.money import format_price
 
+from .address_book import SavedAddress, SaveResult, address_book
 from .forms import CheckoutForm, ForgetDetailsForm
 from .invoices import has_invoice, seller_identity
 from .limits import count_placed_order, may_place_order
@@ -63,10 +65,15 @@ def _checkout_page(
     shipping = shipping_options(priced.subtotal_cents)
     codes = [option.code for option in shipping]
     chosen = form.shipping_method.data
+    saved = _saved_addresses()
     response = make_response(
         render_template(
             "orders/checkout.html",
             form=form,
+            member_email=_member_email(),
+            saved_addresses=saved,
+            can_save_address=_member_email() is not None
+            and len(saved) < _max_addresses(),
             cart=priced,
             shipping=shipping,
             chosen_shipping=chosen if chosen in codes else next(iter(codes), None),
@@ -99,8 +106,39 @@ def _lines_shown(priced: PricedCart) -> str:
     return ",".join(f"{ln.product_id}.{ln.quantity}" for ln in priced.available_lines)
 
 
+def _member_email() -> str | None:
+    """The signed-in member's address, or None for a guest (or no member area)."""
+    book = address_book()
+    return book.member_email() if book else None
+
+
+def _saved_addresses() -> list[SavedAddress]:
+    book = address_book()
+    return book.addresses() if book else []
+
+
+def _max_addresses() -> int:
+    book = address_book()
+    return book.max_addresses() if book else 0
+
+
+def _prefill() -> dict[str, str]:
+    """What the new form shows: the remembered details, and for a signed-in member
+    their address and the saved address they chose (``?address=<id>``)."""
+    data: dict[str, str] = dict(remembered_details())
+    email = _member_email()
+    if email is None:
+        return data
+    data["email"] = email
+    chosen = request.args.get("address", "")
+    for saved in _saved_addresses():
+        if chosen == str(saved.id):
+            data.update(saved.form_data())
+    return data
+
+
 def _new_form(priced: PricedCart) -> CheckoutForm:
-    form = CheckoutForm(formdata=None, data=remembered_details())
+    form = CheckoutForm(formdata=None, data=_prefill())
     form.set_choices(
         country_choices(current_language()), shipping_options(priced.subtotal_cents)
     )
@@ -194,7 +232,28 @@ def place() -> ResponseReturnValue:
     save_cart(response, EMPTY_CART)
     if form.remember_details.data:
         remember_details(response, _customer(form))
+    if form.save_address.data and placement.is_new:
+        _save_address(_customer(form))
     return response
+
+
+def _save_address(customer: Customer) -> None:
+    """Keep the order's address for the signed-in member who ticked the box."""
+    book = address_book()
+    if book is None or book.member_email() is None:
+        return  # a guest: the box is not offered, and nothing is kept
+    result = book.save(customer)
+    if result == SaveResult.SAVED:
+        flash(_("The address is saved in your account."), "success")
+    elif result == SaveResult.FULL:
+        flash(
+            _(
+                "Your account already keeps %(count)d addresses, so this one was not "
+                "saved. You can remove one in your account.",
+                count=book.max_addresses(),
+            ),
+            "warning",
+        )
 
 
 def _token_of(signed: str | None) -> str | ExpiredToken | None:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from eshop import consent
 from eshop.newsletter.services import unsubscribed_retention_days
+from eshop.personal_data import retention_description
 
 from . import datamap
 from .retention import DEFAULT_ORDER_RETENTION_YEARS
@@ -66,7 +67,7 @@ def retention_label(rule: str) -> str:
         if days:
             return gettext("%(days)s days after the email was sent", days=days)
         return gettext("A short time after the email was sent")
-    return rule
+    return retention_description(current_app, rule) or rule
 
 
 def sentence_case(text: str) -> str:

@@ -172,6 +172,8 @@ def test_each_package_registers_its_rules_at_set_up(app):
         "outbox: sent messages past retention deleted",
         "newsletter: unconfirmed sign-ups deleted",
         "newsletter: unsubscribed for over 1095 days deleted",
+        "accounts: unused for 36 months deleted, with their saved addresses",
+        "accounts: expired sign-in links deleted",
     ]
 
 
