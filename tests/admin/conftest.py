@@ -1,4 +1,5 @@
-"""Back-office fixtures: an owner account and a client logged in through the form."""
+"""Back-office fixtures: an owner account, a client logged in through the form, and a
+row behind every screen that takes one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from eshop.catalog.models import Category, Product
+from eshop.extensions import db as _db
+from eshop.newsletter.models import Campaign
+from eshop.orders.models import OrderStatus
+from eshop.orders.services import mark_paid
 
 OWNER_EMAIL = "owner@lavande.example"
 OWNER_PASSWORD = "correct horse battery"
@@ -98,3 +105,59 @@ def admin(client: FlaskClient, owner: OwnerAccount) -> AdminActions:
 def logged_in_client(admin: AdminActions) -> FlaskClient:
     """The test client, logged in as the owner."""
     return admin.client
+
+
+# --- a back office with a row behind every screen ---------------------------------
+
+
+@dataclass
+class Seeded:
+    """Ids of the rows the back office's pages with arguments show."""
+
+    product_id: int
+    category_id: int
+    order_id: int
+    campaign_id: int
+
+
+@pytest.fixture
+def seeded(app: Flask) -> Seeded:
+    """A category, a product, a paid order (it has an invoice), an order awaiting
+    payment and a draft campaign."""
+    from .test_orders import make_order  # the order checkout would have written
+
+    with app.app_context():
+        category = Category(slug="savons", name_fr="Savons", name_en="Soaps")
+        product = Product(
+            slug="savon-lavande",
+            category=category,
+            name_fr="Savon à la lavande",
+            name_en="Lavender soap",
+            price_cents=1250,
+            stock=3,
+        )
+        campaign = Campaign(subject="Récolte", body_markdown="# La récolte\n")
+        _db.session.add_all([category, product, campaign])
+        _db.session.commit()
+        order_id = make_order(product_id=product.id)
+        mark_paid(order_id)
+        make_order(status=OrderStatus.PENDING_PAYMENT)
+        return Seeded(product.id, category.id, order_id, campaign.id)
+
+
+def admin_pages(app: Flask, seeded: Seeded) -> list[str]:
+    """The URL of every GET screen of the back office, built from the URL map."""
+    values = {
+        "product_id": seeded.product_id,
+        "category_id": seeded.category_id,
+        "order_id": seeded.order_id,
+        "campaign_id": seeded.campaign_id,
+    }
+    urls = []
+    with app.test_request_context("/"):
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("admin.") or "GET" not in rule.methods:
+                continue
+            arguments = {name: values[name] for name in rule.arguments}
+            urls.append(url_for(rule.endpoint, **arguments))
+    return sorted(urls)

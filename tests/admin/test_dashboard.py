@@ -178,7 +178,7 @@ def test_consent_acceptance_rates(admin, shop):
 
 def test_an_empty_shop_has_a_calm_dashboard(admin, frozen):
     html = admin.client.get("/admin/?lang=en").text
-    assert "No sales in this period yet." in html
+    assert "No paid order in this period yet." in html
     assert "No product is running low." in html
     assert "Audience measurement: no data" in html
 
