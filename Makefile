@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eshop
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# pytest-xdist workers for `make test`: one per core (`auto`); TEST_WORKERS=0 runs in
+# one process, for a debugger or a print.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint format translations outbox bench clean
 
@@ -26,7 +29,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
