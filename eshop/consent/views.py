@@ -85,10 +85,15 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+SAVED = _l("Your cookie choices are saved.")
+
+
 def answer_decision(target: str) -> Response:
-    """A JSON acknowledgement for the script, or a redirect back without it."""
+    """A JSON acknowledgement for the script (which shows its own confirmation), or
+    a redirect back without it, the confirmation flashed for the next page."""
     if wants_json():
         return make_response(jsonify(saved=True))
+    flash(str(SAVED), "success")
     return redirect(target, code=303)
 
 
@@ -139,7 +144,7 @@ def preferences() -> ResponseReturnValue:
         target = safe_next(form.next.data) if form.next.data else current_path()
         response = redirect(target, code=303)
         service.record_decision(response, accepted, source="preferences")
-        flash(str(_l("Your cookie choices are saved.")), "success")
+        flash(str(SAVED), "success")
         return response
     state = service.current_state()
     if request.args.get("next"):
