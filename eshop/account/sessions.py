@@ -6,8 +6,10 @@ office asks Flask-Login's user loader, which knows owners only, so a member is n
 an owner and an owner is never a member. The session holds the member's id, their
 session stamp, when they signed in and when they were last seen:
 
-- after ``ACCOUNT_IDLE_TIMEOUT_MINUTES`` without a request that reads it, or
-  ``ACCOUNT_SESSION_MAX_HOURS`` after signing in, it ends;
+- after ``ACCOUNT_IDLE_TIMEOUT_MINUTES`` without a request to the shop, or
+  ``ACCOUNT_SESSION_MAX_HOURS`` after signing in, it ends (every request of a
+  browser holding a member session is checked and counts as activity: see
+  ``keep_alive``; a visitor without one costs a dictionary lookup);
 - signing out gives the member a new stamp in the database, so every copy of every
   earlier session cookie stops working at its next request.
 """
@@ -26,6 +28,7 @@ from .models import Member, new_session_stamp
 from .settings import idle_timeout_seconds, session_max_seconds
 
 SESSION_KEY = "member"
+ENDED_KEY = "member_ended"  # why the last member session ended, told once
 ENV_MEMBER = "lavande.account.member"  # this request's member (or None), read once
 ENV_ENDED = "lavande.account.ended"  # why a session ended in this request
 
@@ -58,6 +61,7 @@ def start_session(member: Member) -> None:
 
 def _end(reason: Ended) -> None:
     session.pop(SESSION_KEY, None)
+    session[ENDED_KEY] = str(reason)  # told on the next account page
     request.environ[ENV_MEMBER] = None
     request.environ[ENV_ENDED] = reason
 
@@ -105,9 +109,22 @@ def current_member() -> Member | None:
     return member
 
 
+def keep_alive() -> None:
+    """On any request of a browser holding a member session: check it (it may have
+    ended) and count the request as activity. Nothing for anyone else: a key
+    looked up in the session, which does not even mark it as read."""
+    if SESSION_KEY in session:
+        current_member()
+
+
 def ended_reason() -> Ended | None:
-    """Why this request found its member session over, if it did."""
-    return request.environ.get(ENV_ENDED)
+    """Why the member session of this browser ended, told once: in this request,
+    or in an earlier one that was not an account page."""
+    reason = request.environ.get(ENV_ENDED)
+    told = session.pop(ENDED_KEY, None) if ENDED_KEY in session else None
+    if reason is None and told in set(Ended):
+        reason = Ended(told)
+    return reason
 
 
 def end_every_session(member: Member) -> None:

@@ -44,6 +44,7 @@ from .sessions import (
     end_every_session,
     ended_reason,
     forget_member,
+    keep_alive,
     start_session,
 )
 from .settings import link_max_age_minutes, setting
@@ -64,6 +65,9 @@ PUBLIC_ENDPOINTS = {
 def _setup(state: BlueprintSetupState) -> None:
     register_address_book(state.app, MemberAddressBook())
     services.register_purges(state.app)
+
+
+bp.before_app_request(keep_alive)
 
 
 @bp.before_request

@@ -92,3 +92,23 @@ def test_a_forged_session_value_signs_nobody_in(app, member):
     forged = member.app.test_client()
     forged.set_cookie("session", "eyJtZW1iZXIiOnsiaWQiOjF9fQ.forged.signature")
     assert not Member(forged, member.app).signed_in()
+
+
+def test_any_request_to_the_shop_counts_as_activity(app, shopper):
+    """Browsing the catalogue, not only the account pages, keeps a member in."""
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        shopper.sign_in()
+        for _ in range(6):  # two hours on the shop's other pages
+            clock.shift(timedelta(minutes=20))
+            assert shopper.client.get("/cart?lang=en").status_code == 200
+        assert shopper.signed_in()
+
+
+def test_the_reason_is_told_on_the_next_account_page(app, shopper):
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        shopper.sign_in()
+        clock.shift(timedelta(minutes=31))
+        assert shopper.client.get("/cart?lang=en").status_code == 200  # ends there
+        page = shopper.home().text
+        assert "signed out after 30 minutes without activity" in page
+        assert "without activity. Please sign in again" not in shopper.home().text
