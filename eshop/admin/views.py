@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (imported for their routes)
     screens_audience,
     screens_catalog,
     screens_dashboard,
+    screens_errors,
     screens_newsletter,
     screens_orders,
     screens_outbox,

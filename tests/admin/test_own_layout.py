@@ -135,6 +135,25 @@ def test_flashed_messages_show_in_the_admin_layout(admin, db):
     assert storefront_parts(page.text) == []
 
 
+@pytest.mark.parametrize(
+    "url", ["/admin/products/999999/edit", "/admin/orders/999999", "/admin/orders/0"]
+)
+def test_a_missing_row_is_a_404_in_the_admin_layout(admin, db, url):
+    response = admin.client.get(url)
+    assert response.status_code == 404
+    assert "<h1" in response.text and "Page introuvable" in response.text
+    assert 'href="/admin/"' in response.text  # back to the dashboard
+    assert storefront_parts(response.text) == []
+
+
+def test_a_404_asked_for_as_json_stays_json(admin, db):
+    response = admin.client.get(
+        "/admin/campaigns/999999/progress.json", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 404
+    assert response.is_json
+
+
 def test_admin_pages_carry_no_inline_style_or_script(app, client, owner, seeded):
     AdminActions(client).login()
     for url in admin_pages(app, seeded):
