@@ -172,6 +172,8 @@ def test_with_javascript_the_confirmation_shows_and_can_be_dismissed(demo_shop, 
 
 def test_the_confirmation_can_be_dismissed_from_the_keyboard(demo_shop, page):
     page.goto(demo_shop + "/")
+    dismiss = page.get_by_role("button", name="Masquer ce message")
+    assert dismiss.count() == 0  # no unseen button to tab into before a choice
     act(page, "accept-keys")
     confirmation(page).wait_for(state="visible")
     page.keyboard.press("Tab")  # the first stop after the choice: its dismissal
@@ -181,6 +183,7 @@ def test_the_confirmation_can_be_dismissed_from_the_keyboard(demo_shop, page):
     page.keyboard.press("Enter")
     confirmation(page).wait_for(state="hidden")
     assert page.evaluate("document.activeElement.id") == "main"
+    assert dismiss.count() == 0
 
 
 def test_without_javascript_the_confirmation_follows_the_redirect(
