@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from eshop.admin.charts import Point, axis_ticks, bar_chart, line_chart
+from eshop.admin.charts import Point, axis_ticks, bar_chart, line_chart, percent_bars
 from eshop.admin.screens_dashboard import count_axis, euros_axis
 
 CENTS_PER_EURO = 100
@@ -114,3 +114,12 @@ def test_the_highest_mark_stays_inside_the_plot(draw):
     svg = str(draw(points, title="t", tick_unit=100))
     ys = [float(y) for y in re.findall(r'(?:\by|cy)="(-?[\d.]+)"', svg)]
     assert min(ys) >= 0
+
+
+def test_a_long_bar_label_is_cut_to_fit_and_kept_whole_in_its_tooltip():
+    """Phone-sized type leaves room for about 28 characters across the chart."""
+    page = "/products/coffret-decouverte-lavande-et-miel-de-provence"
+    svg = str(percent_bars([(page, 40.0)], title="Pages"))
+    label = re.search(r'<text class="chart__label"[^>]*>([^<]*)</text>', svg).group(1)
+    assert label.endswith("…") and len(label) <= 28
+    assert f"<title>{page}: 40 %</title>" in svg
