@@ -396,6 +396,6 @@ def erase_data() -> ResponseReturnValue:
         return _home_page(member, erase_form=form, status=400)
     services.erase_data(member)
     forget_member()
-    response = make_response(render_template("privacy/erased.html"))
+    response = make_response(render_template("account/erased.html"))
     consent.delete_cookie(response, "details")
     return response

@@ -11,6 +11,7 @@ from eshop.account.models import MemberAddress
 from eshop.extensions import db
 from eshop.newsletter.models import Subscriber, SubscriberStatus
 from eshop.orders.models import Order
+from eshop.privacy.subject_rights import make_access_token
 from tests.cart.catalogue import add_product, change_product
 
 from .conftest import Member, place_test_order
@@ -157,6 +158,7 @@ def test_erasing_a_member_needs_the_box_then_forgets_everything(app, member):
     response = member.post("/account/data/erase", {"confirm": "y"})
     assert response.status_code == 200
     assert "Your data is erased" in response.text
+    assert "Your account, your saved addresses" in response.text
     with app.app_context():
         assert db.session.execute(db.select(MemberRow)).first() is None
         assert db.session.execute(db.select(MemberAddress)).first() is None
@@ -179,3 +181,14 @@ def test_member_pages_need_a_member(client):
         "/account/data/erase",
     ):
         assert client.post(url).status_code in (303, 400)
+
+
+def test_the_emailed_privacy_link_shows_the_account_too(app, member):
+    """The privacy flow by email (no account needed) sees the same data."""
+    member.post("/account/addresses", ADDRESS)
+    with app.test_request_context("/"):
+        token = make_access_token(member.email)
+    page = app.test_client().get(f"/privacy/records/{token}?lang=en").text
+    assert "Your account (1)" in page
+    assert "Your saved addresses (1)" in page
+    assert ADDRESS["street"] in page
