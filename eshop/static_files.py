@@ -103,16 +103,18 @@ def compress_stale_files(folder: Path) -> None:
         ):
             continue
         data = path.read_bytes()
-        for copy, squeeze in (
-            (brotli_copy, compressor.compress_brotli),
-            (gzip_copy, compressor.compress_gzip),
-        ):
-            packed = squeeze(data)
-            if not compressor.is_compressed_effectively("", "", len(data), packed):
-                copy.unlink(missing_ok=True)
-                gzip_copy.unlink(missing_ok=True)  # gzip never beats brotli
-                break
-            write_atomically(copy, packed, mtime, stat.S_IMODE(source.st_mode))
+        mode = stat.S_IMODE(source.st_mode)
+        packed = compressor.compress_brotli(data)
+        if not compressor.is_compressed_effectively("br", "", len(data), packed):
+            brotli_copy.unlink(missing_ok=True)
+            gzip_copy.unlink(missing_ok=True)  # gzip would not pay either
+            continue
+        write_atomically(brotli_copy, packed, mtime, mode)
+        packed = compressor.compress_gzip(data)
+        if compressor.is_compressed_effectively("gzip", "", len(data), packed):
+            write_atomically(gzip_copy, packed, mtime, mode)
+        else:
+            gzip_copy.unlink(missing_ok=True)
 
 
 def write_atomically(target: Path, data: bytes, mtime_ns: int, mode: int) -> None:
