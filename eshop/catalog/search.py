@@ -8,8 +8,8 @@ English, so "savons" finds "Savon" and "candles" finds "candle":
 
 - PostgreSQL stems with its own ``french`` and ``english`` configurations;
 - SQLite has no stemmer: its triggers call ``search_stems()``, a function this module
-  gives every SQLite connection, which stems with the ``snowballstemmer`` package
-  (the same Snowball algorithms).
+  gives every SQLite connection, which stems with PyStemmer (the same Snowball
+  algorithms, in C: a word takes a microsecond, where pure Python took hundreds).
 
 A typed word matches a product when the product holds a word starting with it, or a
 word whose stem starts with its stem, so a plural finds all that its singular finds
@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import snowballstemmer
+import Stemmer
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -50,7 +50,7 @@ _TERM = re.compile(r"[^\W_]+")
 
 # The shop's two languages, by the name Snowball and PostgreSQL give them.
 LANGUAGES = ("french", "english")
-_stemmers = threading.local()  # a Snowball stemmer is not safe to share by threads
+_stemmers = threading.local()  # PyStemmer's stemmers are not safe to share by threads
 
 
 def fold(value: str) -> str:
@@ -70,7 +70,7 @@ def stem(word: str, language: str) -> str:
     "english")."""
     stemmers = getattr(_stemmers, "by_language", None)
     if stemmers is None:
-        stemmers = {name: snowballstemmer.stemmer(name) for name in LANGUAGES}
+        stemmers = {name: Stemmer.Stemmer(name) for name in LANGUAGES}
         _stemmers.by_language = stemmers
     return stemmers[language].stemWord(word)
 
