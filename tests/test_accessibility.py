@@ -419,19 +419,22 @@ def test_no_serious_or_critical_axe_violation(
 
 def test_the_check_finds_what_a_screen_reader_would_miss(chromium: Any) -> None:
     """The checker itself: an unnamed button and an image without a text
-    alternative are critical, and the message says where they are."""
+    alternative are critical, a button whose name hides its visible word is
+    serious, and the message says where they are."""
     context = _new_context(chromium)
     try:
         page = context.new_page()
         page.set_content(
             '<html lang="fr"><head><title>t</title></head><body><main>'
             '<button id="mute"></button><img id="photo" src="data:,">'
+            '<button id="close" aria-label="Refuser les cookies">Fermer</button>'
             "</main></body></html>"
         )
         blocking = [v for v in check(page) if v.blocking]
         message = describe(blocking, "a test page at 390 px")
     finally:
         context.close()
-    assert {v.rule for v in blocking} >= {"button-name", "image-alt"}
-    assert "#mute" in message and "#photo" in message
+    rules = {v.rule for v in blocking}
+    assert rules >= {"button-name", "image-alt", "label-content-name-mismatch"}
+    assert "#mute" in message and "#photo" in message and "#close" in message
     assert "(critical)" in message and "a test page at 390 px" in message
