@@ -63,12 +63,15 @@ def press_and_wait(page: Any, key: str) -> None:
         page.keyboard.press(key)
 
 
+@pytest.mark.parametrize(
+    ("width", "height"), [(1280, 800), (390, 844)], ids=["1280", "390"]
+)
 def test_from_the_banner_to_a_placed_order_with_the_keyboard_only(
-    app, runner, live_server, page
+    app, runner, live_server, page, width, height
 ):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(live_server + "/")
 
     # The banner: refusing from the keyboard hides it and leaves the focus on the page
