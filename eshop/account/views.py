@@ -119,7 +119,9 @@ def flash_why_signed_out() -> None:
 # --- signing in -------------------------------------------------------------------
 
 
-def _sign_in_page(form: SignInForm, *, status: int = 200, error: str | None = None):
+def _sign_in_page(
+    form: SignInForm, *, status: int = 200, error: str | None = None
+) -> tuple[str, int]:
     page = render_template(
         "account/sign_in.html",
         form=form,
