@@ -52,7 +52,6 @@ class Config:
     # Rate limits and login locks: counted in the shop's own database (shared by
     # every process, kept across restarts), or Redis with redis://host:port/db.
     RATELIMIT_STORAGE_URI = "database://"
-    RATELIMIT_HEADERS_ENABLED = True
     # A view's limit that cannot be counted (the database is read-only or gone) lets
     # the request through, so closing the cookie banner never depends on a write;
     # the login lock counts through limiter.limiter directly and fails closed.

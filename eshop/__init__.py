@@ -135,7 +135,7 @@ def check(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import eshop.ratelimits  # noqa: F401  (registers the database:// scheme)
+    import eshop.ratelimits.storage  # noqa: F401  (registers the database:// scheme)
     import eshop.tables  # noqa: F401  (every table in the metadata)
     from eshop import consent, database, i18n, layout, money, security, static_files
     from eshop import mail as outbox

@@ -54,9 +54,15 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
     g.rendering_error_page = True
     code = error.code or 500
     message = MESSAGES.get(code, error.description)
+    # What the error says beside its page: Retry-After on a 429, Allow on a 405.
+    headers = [h for h in error.get_headers() if h[0].lower() != "content-type"]
     if request.accept_mimetypes.best == "application/json":
-        return {"error": str(message), "status": code}, code
-    return render_template("errors/error.html", code=code, message=message), code
+        return {"error": str(message), "status": code}, code, headers
+    return (
+        render_template("errors/error.html", code=code, message=message),
+        code,
+        headers,
+    )
 
 
 def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -123,8 +129,7 @@ def render_limits_unavailable(error: StorageError) -> ResponseReturnValue:
 
 def render_unavailable() -> ResponseReturnValue:
     """The 503 page, with the time after which trying again is worth it."""
-    body, code = render_error(ServiceUnavailable())
-    return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return render_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
 
 def render_unknown_host(error: SecurityError) -> ResponseReturnValue:

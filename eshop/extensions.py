@@ -1,14 +1,13 @@
 """Flask extensions, created unbound so that every part can import them safely.
 
-This module imports nothing from the application but ``eshop.clients`` (the
-limiter's key, which imports only Flask): ``create_app`` binds them.
+This module imports from the application only ``eshop.clients`` (the limiter's
+key) and ``eshop.rate_limiter``, which import only Flask and ``limits``:
+``create_app`` binds them.
 """
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -18,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from eshop.clients import client_key
+from eshop.rate_limiter import RateLimiter
 
 # Alembic names constraints from this convention, so migrations can drop them later.
 NAMING_CONVENTION = {
@@ -39,13 +39,4 @@ csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=client_key, default_limits=[])
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@limiter.request_filter
-def reads_are_never_limited() -> bool:
-    """The shop limits only what writes (every ``@limiter.limit`` is on a POST;
-    tests/test_rate_limits.py checks it), so a read skips Flask-Limiter's check of
-    the request, a tenth of a warm storefront page's time (README, performance)."""
-    return request.method in SAFE_METHODS
+limiter = RateLimiter(key_func=client_key)

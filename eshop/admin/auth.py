@@ -3,7 +3,7 @@ and brute-force locks that cannot lock the owner out.
 
 Every /admin page but the login requires an owner; every admin response is kept out
 of caches and search engines. Failed logins are counted through ``limiter.limiter``
-(Flask-Limiter's public strategy), so they live in the limiter's shared storage (the
+(the ``limits`` library's strategy), so they live in the limiter's shared storage (the
 shop's database by default, or Redis): every worker sees them, a restart keeps them.
 """
 

@@ -1,10 +1,10 @@
 """How many orders one client and one email address may place in a while.
 
 Why: one client placed 615 orders in 30 s, each mailing an address of its choice.
-Placed orders are counted in Flask-Limiter's storage (``limiter.limiter``, its
-public rate-limiting strategy), so the counts are shared by every process and host
-that shares the limiter's storage. The count is tested before an order is placed
-and taken once it is: a refused or failed checkout costs nothing.
+Placed orders are counted in the limiter's storage (``limiter.limiter``, the
+``limits`` library's fixed-window strategy), so the counts are shared by every
+process and host that shares the limiter's storage. The count is tested before
+an order is placed and taken once it is: a refused or failed checkout costs nothing.
 """
 
 from __future__ import annotations

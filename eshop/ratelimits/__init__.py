@@ -1,14 +1,8 @@
-"""Rate-limit counters kept where every process sees them: the shop's database.
+"""Rate limits and attempt counters kept where every process sees them.
 
-Importing this package registers the ``database://`` storage scheme with the
-``limits`` library, so ``RATELIMIT_STORAGE_URI = "database://"`` (the default) makes
-Flask-Limiter and every count kept through ``limiter.limiter`` (the login lock, the
-checkout and signup limits) shared by all gunicorn workers and hosts, and kept
-across restarts, with no service to run. ``redis://…`` still works as before.
+``storage.py`` adds the ``database://`` storage scheme to the ``limits`` library, the
+default ``RATELIMIT_STORAGE_URI``: the counts live in the shop's own database, shared
+by every gunicorn worker and host and kept across restarts, with no service to run
+(``redis://…`` works too). The app factory imports it: importing it registers the
+scheme. The counting itself is ``eshop.rate_limiter``.
 """
-
-from __future__ import annotations
-
-from .storage import SCHEME, DatabaseStorage
-
-__all__ = ["SCHEME", "DatabaseStorage"]

@@ -2,8 +2,8 @@
 
 ``limits`` documents custom backends: subclass ``limits.storage.Storage`` and name
 a ``STORAGE_SCHEME``; the class registers itself, and ``storage_from_string`` (so
-Flask-Limiter's ``RATELIMIT_STORAGE_URI``) accepts the scheme. This one supports the
-fixed-window strategy, the one the shop uses (Flask-Limiter's default).
+the shop's ``RATELIMIT_STORAGE_URI``) accepts the scheme. This one supports the
+fixed-window strategy, the one the shop uses (``eshop.rate_limiter``).
 
 Each count is one atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on its own
 connection, committed at once: a count never waits for, nor is undone with, the
