@@ -154,6 +154,7 @@ SCREENS = [
     Screen("admin-outbox", "/admin/outbox", visitor=OWNER),
     Screen("admin-withdrawals", "/admin/withdrawals", visitor=OWNER),
     Screen("admin-not-found", "/admin/no-such-page", visitor=OWNER, status=404),
+    Screen("admin-order-missing", "/admin/orders/999999", visitor=OWNER, status=404),
 ]
 
 
