@@ -119,6 +119,14 @@ class Config:
     CHECKOUT_LIMIT_PER_CLIENT = "5 per 10 minutes"
     CHECKOUT_LIMIT_PER_EMAIL = "3 per hour"
 
+    # Member area: a shopper signs in with an emailed link, no password
+    ACCOUNT_IDLE_TIMEOUT_MINUTES = 30  # the member signs in again after this idle time
+    ACCOUNT_SESSION_MAX_HOURS = 24  # ... and this long after signing in, in any case
+    ACCOUNT_RETENTION_MONTHS = 36  # an account unused this long is deleted (purge)
+    ACCOUNT_LINK_MAX_AGE_MINUTES = 15  # a sign-in link's lifetime (used once)
+    ACCOUNT_LINK_LIMIT_PER_CLIENT = "10 per hour"  # sign-in links asked per client
+    ACCOUNT_LINK_LIMIT_PER_EMAIL = "3 per hour"  # sign-in links asked for one address
+
     # Back office
     ADMIN_IDLE_TIMEOUT_MINUTES = 30  # the owner logs in again after this idle time
     ADMIN_SESSION_MAX_HOURS = 12  # ... and after this long, however active
@@ -223,6 +231,11 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "SQLITE_BUSY_TIMEOUT_SECONDS": float,
     "SESSION_MAX_AGE_HOURS": int,
     "CONSENT_MAX_AGE_DAYS": int,
+    "ACCOUNT_IDLE_TIMEOUT_MINUTES": int,
+    "ACCOUNT_SESSION_MAX_HOURS": int,
+    "ACCOUNT_RETENTION_MONTHS": int,
+    "ACCOUNT_LINK_LIMIT_PER_CLIENT": str,
+    "ACCOUNT_LINK_LIMIT_PER_EMAIL": str,
     "ADMIN_IDLE_TIMEOUT_MINUTES": int,
     "ADMIN_SESSION_MAX_HOURS": int,
     "NEWSLETTER_TOKEN_MAX_AGE_DAYS": int,

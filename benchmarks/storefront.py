@@ -131,8 +131,8 @@ def build_database(workdir: Path, products: int, secret: str) -> None:
 
     from eshop import create_app
     from eshop.catalog.demo_catalog import CATEGORIES, PRODUCTS
-    from eshop.catalog.demo_images import product_picture
-    from eshop.catalog.images import encode_variants, storage_folder, thumbnail_name
+    from eshop.catalog.demo_images import picture_file
+    from eshop.catalog.images import storage_folder, thumbnail_name
     from eshop.catalog.models import Category, Product, ProductImage
     from eshop.clock import utcnow
     from eshop.extensions import db
@@ -153,12 +153,10 @@ def build_database(workdir: Path, products: int, secret: str) -> None:
             category_ids[demo.slug] = category.id
         pictures = {}
         for demo in PRODUCTS[:: max(1, len(PRODUCTS) // 12)]:
-            full, thumb = encode_variants(
-                product_picture(demo.slug, demo.category, (220, 210, 235))
-            )
-            name = f"bench-{demo.slug}.jpg"
-            (storage_folder() / name).write_bytes(full)
-            (storage_folder() / thumbnail_name(name)).write_bytes(thumb)
+            drawing = picture_file(demo.picture).read_bytes()  # the demo's own
+            name = f"bench-{demo.slug}.svg"
+            (storage_folder() / name).write_bytes(drawing)
+            (storage_folder() / thumbnail_name(name)).write_bytes(drawing)
             pictures.setdefault(demo.category, []).append(name)
         rng = random.Random(7)
         now = utcnow()

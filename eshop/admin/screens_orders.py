@@ -27,6 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, Subquery, func, or_, select
 
+from eshop.account.services import is_member
 from eshop.catalog.models import VAT_RATES_BP
 from eshop.clock import utcnow
 from eshop.emails import normalise_email_or_none
@@ -185,6 +186,7 @@ def render_detail(
     body = render_template(
         "admin/orders/detail.html",
         order=order,
+        is_member=is_member(order.email),
         action_form=OrderActionForm(),
         ship_form=ship_form or ShipOrderForm(),
         deliver_form=deliver_form,

@@ -10,12 +10,10 @@ accepts raster images only.
 
 from __future__ import annotations
 
-import io
 import secrets
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image
 
 from eshop.extensions import db
 
@@ -96,13 +94,3 @@ def add_demo_picture(
     product.images.append(image)
     db.session.add(image)
     return image
-
-
-def product_picture(
-    slug: str, category_slug: str, colour: tuple[int, int, int]
-) -> bytes:
-    """A plain PNG square of ``colour``: only ``benchmarks/storefront.py`` still asks
-    for a raster picture to store; the demo shop itself uses ``add_demo_picture``."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (480, 480), colour).save(buffer, "PNG")
-    return buffer.getvalue()

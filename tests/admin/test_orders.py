@@ -570,3 +570,20 @@ def test_owner_pays_and_ships_an_order_in_a_browser(
         assert order_status(order_id) == OrderStatus.SHIPPED
         assert len(status_mails()) == 2
     page.screenshot(path=str(artifacts / "admin-order-shipped.png"), full_page=True)
+
+
+def test_detail_says_whether_the_address_belongs_to_a_member_and_nothing_more(
+    admin, db
+):
+    """The owner sees only yes or no: never a saved address or a sign-in link."""
+    from eshop.account.models import Member
+
+    order_id = make_order(email="Camille@Example.org")
+    page = admin.client.get(f"/admin/orders/{order_id}?lang=en")
+    assert "Guest: no account for this address" in page.text
+
+    _db.session.add(Member(email="camille@example.org"))
+    _db.session.commit()
+    page = admin.client.get(f"/admin/orders/{order_id}?lang=en")
+    assert "Member: this address has an account" in page.text
+    assert "/account/" not in page.text
