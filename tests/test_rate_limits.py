@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -100,6 +101,7 @@ def test_redis_is_used_when_the_setting_names_it(migrated_database, tmp_path) ->
     from tests.conftest import make_config
 
     uri = "redis://127.0.0.1:6379/14"
+    run = uuid.uuid4().hex  # this run's own key: another run may share the db
     try:
         connection = redis.Redis.from_url(uri)
         connection.ping()
@@ -113,10 +115,11 @@ def test_redis_is_used_when_the_setting_names_it(migrated_database, tmp_path) ->
     context.push()
     try:
         assert type(limiter.limiter.storage).__name__ == "RedisStorage"
-        assert limiter.limiter.hit(parse("1 per minute"), "test", "redis")
-        assert connection.keys("LIMITS:*test/redis*")
+        assert limiter.limiter.hit(parse("1 per minute"), "test", run)
+        assert connection.keys(f"LIMITS:*test/{run}*")
     finally:
-        connection.flushdb()
+        for key in connection.keys(f"LIMITS:*test/{run}*"):
+            connection.delete(key)
         connection.close()
         limiter.limiter.storage.storage.connection_pool.disconnect()
         db.engine.dispose()

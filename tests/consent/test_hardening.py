@@ -150,4 +150,6 @@ def test_accepted_cookies_are_left_alone(probe):
 def test_a_visitor_sending_no_optional_cookie_gets_no_deletion(probe):
     client = probe.test_client()
     decide(client, "refuse")
+    shown = set_cookies(client.get("/cookies"))  # shows the flashed confirmation
+    assert set(shown) <= {"session"} and not any(map(is_deletion, shown.values()))
     assert set_cookies(client.get("/")) == {}
