@@ -22,10 +22,22 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.serving import make_server
 
 from eshop import create_app
+from eshop.account import links
+from eshop.admin.services import create_or_reset_owner
+from eshop.catalog.models import Category, Product
 from eshop.extensions import db as _db
-from tests.admin.conftest import OWNER_EMAIL, OWNER_PASSWORD
+from eshop.mail.models import OutboxMessage
+from eshop.newsletter.campaigns import create_campaign
+from eshop.newsletter.models import Subscriber
+from eshop.newsletter.tokens import make_unsubscribe_token
+from eshop.orders import services as orders
+from eshop.orders.models import Order
+from eshop.orders.withdrawals import declare_withdrawal
+from eshop.privacy.subject_rights import make_access_token
+from tests.admin.conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token_in
 from tests.axe_check import Violation, check, counts, describe
 from tests.cart.catalogue import signed_cookie
 from tests.conftest import (
@@ -172,8 +184,6 @@ class Shop:
 
 def _place_order(app: Flask, product_id: int, price_cents: int, email: str) -> int:
     """An order placed through the real checkout, as a shopper would."""
-    from eshop.orders.models import Order
-
     client = app.test_client()
     form = open_checkout(app, client, f"{product_id}.1.{price_cents}")
     response = submit(client, form, email=email)
@@ -188,16 +198,6 @@ def _place_order(app: Flask, product_id: int, price_cents: int, email: str) -> i
 def _seed(app: Flask) -> dict[str, Any]:
     """Demo catalogue, the owner, orders in three states, a withdrawal, a
     subscriber and a campaign: something on every page."""
-    from eshop.admin.services import create_or_reset_owner
-    from eshop.catalog.models import Category, Product
-    from eshop.newsletter.campaigns import create_campaign
-    from eshop.newsletter.models import Subscriber
-    from eshop.newsletter.tokens import make_unsubscribe_token
-    from eshop.orders import services as orders
-    from eshop.orders.models import Order
-    from eshop.orders.withdrawals import declare_withdrawal
-    from eshop.privacy.subject_rights import make_access_token
-
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -238,18 +238,16 @@ def _seed(app: Flask) -> dict[str, Any]:
         ).id
     client = app.test_client()
     page = client.get("/newsletter")
-    token = _csrf(page.text)
+    token = csrf_token_in(page.text)
     answer = client.post(
         "/newsletter/subscribe", data={"email": "dora@example.org", "csrf_token": token}
     )
     assert answer.status_code in (302, 303), answer.text[:300]
     with app.app_context():
-        from eshop.mail.models import OutboxMessage
-
         bodies = _db.session.execute(_db.select(OutboxMessage.text_body)).scalars()
-        links = [b for b in bodies if "/newsletter/confirm/" in b]
-        assert links, "no confirmation email in the outbox"
-        ids["confirm_token"] = _link_token(links[0], "/newsletter/confirm/")
+        mails = [b for b in bodies if "/newsletter/confirm/" in b]
+        assert mails, "no confirmation email in the outbox"
+        ids["confirm_token"] = _link_token(mails[0], "/newsletter/confirm/")
         subscriber = _db.session.execute(_db.select(Subscriber)).scalars().first()
         ids["unsubscribe_token"] = make_unsubscribe_token(
             subscriber.id, "dora@example.org"
@@ -260,19 +258,11 @@ def _seed(app: Flask) -> dict[str, Any]:
     return ids
 
 
-def _csrf(html: str) -> str:
-    from tests.admin.conftest import csrf_token_in
-
-    return csrf_token_in(html)
-
-
 @pytest.fixture(scope="module")
 def shop(
     migrated_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Shop]:
     """One seeded shop for the whole module, served on a free port."""
-    from werkzeug.serving import make_server
-
     app = create_app(
         make_config(migrated_database, tmp_path_factory.mktemp("a11y-instance"))
     )
@@ -371,9 +361,6 @@ def _sign_in(page: Any, shop: Shop) -> None:
 
 def _sign_in_token(app: Flask) -> str:
     """Ask for a sign-in link for the first customer; the token in its email."""
-    from eshop.account import links
-    from eshop.mail.models import OutboxMessage
-
     with app.test_request_context("/"):
         links.request_link(CUSTOMER, "fr")
     with app.app_context():
