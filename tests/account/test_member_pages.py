@@ -8,6 +8,7 @@ import re
 
 from eshop.account.models import Member as MemberRow
 from eshop.account.models import MemberAddress
+from eshop.account.services import is_member
 from eshop.extensions import db
 from eshop.newsletter.models import Subscriber, SubscriberStatus
 from eshop.orders.models import Order
@@ -192,3 +193,15 @@ def test_the_emailed_privacy_link_shows_the_account_too(app, member):
     assert "Your account (1)" in page
     assert "Your saved addresses (1)" in page
     assert ADDRESS["street"] in page
+
+
+def test_the_owner_learns_only_whether_an_address_is_a_member(app, shopper):
+    """``is_member`` (for the back office's order page) answers yes or no, for any
+    spelling, once the address has signed in."""
+    with app.app_context():
+        assert is_member("claire@example.org") is False
+    shopper.sign_in()
+    with app.app_context():
+        assert is_member("Claire@EXAMPLE.org") is True
+        assert is_member("paul@example.org") is False
+        assert is_member("not an address") is False
