@@ -102,6 +102,19 @@ def shop_pages(page: Any, base: str) -> dict[str, str]:
     }
 
 
+def visit(page: Any, url: str) -> None:
+    """Load ``url`` and let its pictures finish loading: leaving a page while the
+    test server still sends one would make it warn about the file it dropped."""
+    page.goto(url, wait_until="networkidle")
+
+
+def screenshot(page: Any, path: Any, **options: Any) -> None:
+    """A screenshot, then the pictures it made the page load (a full page brings
+    lazy ones into view) are let finish before the test moves on."""
+    page.screenshot(path=str(path), **options)
+    page.wait_for_load_state("networkidle")
+
+
 def page_width(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -134,26 +147,26 @@ def test_no_storefront_page_is_wider_than_a_phone(demo_shop, page, artifacts):
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     pages = shop_pages(page, demo_shop)
     for name, path in pages.items():  # with the banner shown
-        page.goto(demo_shop + path)
+        visit(page, demo_shop + path)
         assert_fits(page, name, PHONE[0])
     page.goto(demo_shop + "/")
-    page.screenshot(path=str(artifacts / "home-banner-390.png"))
+    screenshot(page, artifacts / "home-banner-390.png")
     refuse_in_banner(page, demo_shop)
     for name, path in pages.items():
-        page.goto(demo_shop + path)
+        visit(page, demo_shop + path)
         assert_fits(page, name, PHONE[0])
-        page.goto(demo_shop + path + ("&" if "?" in path else "?") + "lang=en")
+        visit(page, demo_shop + path + ("&" if "?" in path else "?") + "lang=en")
         assert_fits(page, f"{name} in English", PHONE[0])
     for name in SHOTS:
-        page.goto(demo_shop + pages[name])
-        page.screenshot(path=str(artifacts / f"{name}-390.png"), full_page=True)
+        visit(page, demo_shop + pages[name])
+        screenshot(page, artifacts / f"{name}-390.png", full_page=True)
 
 
 def test_tables_stack_into_labelled_rows_on_a_phone(demo_shop, page):
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     pages = shop_pages(page, demo_shop)
     for name, selector in STACKED_TABLES.items():
-        page.goto(demo_shop + pages[name])
+        visit(page, demo_shop + pages[name])
         table = page.locator(selector).first
         assert table.count(), f"no {selector} on {name}"
         header = table.locator("thead")
@@ -225,7 +238,7 @@ def test_nothing_broke_on_a_desktop(demo_shop, page, artifacts):
     pages = shop_pages(page, demo_shop)
     refuse_in_banner(page, demo_shop)
     for name, path in pages.items():
-        page.goto(demo_shop + path)
+        visit(page, demo_shop + path)
         assert_fits(page, name, DESKTOP[0])
     page.goto(demo_shop + "/products")
     assert tiles_per_row(page) >= 4
@@ -235,7 +248,7 @@ def test_nothing_broke_on_a_desktop(demo_shop, page, artifacts):
     )
     assert len(set(tops)) <= 2  # the menu stays a line (or two), not a column
     for name in ("cart", "order", "consent"):  # tables stay tables
-        page.goto(demo_shop + pages[name])
+        visit(page, demo_shop + pages[name])
         table = page.locator(STACKED_TABLES[name]).first
         assert table.locator("thead").is_visible()
         cell = table.locator("tbody td").first
@@ -245,5 +258,5 @@ def test_nothing_broke_on_a_desktop(demo_shop, page, artifacts):
             "normal",
         )
     for name in SHOTS:
-        page.goto(demo_shop + pages[name])
-        page.screenshot(path=str(artifacts / f"{name}-1280.png"), full_page=True)
+        visit(page, demo_shop + pages[name])
+        screenshot(page, artifacts / f"{name}-1280.png", full_page=True)

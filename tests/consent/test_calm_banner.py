@@ -89,6 +89,9 @@ def banner(page: Any) -> Any:
 def scroll_down(page: Any) -> int:
     page.evaluate(f"window.scrollTo(0, {SCROLLED})")
     page.wait_for_function(f"window.scrollY === {SCROLLED}")
+    # the pictures brought into view load before the test goes on: one dropped half
+    # sent by the closing browser would make the test server warn
+    page.wait_for_load_state("networkidle")
     return page.evaluate("window.scrollY")
 
 
