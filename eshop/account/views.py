@@ -26,7 +26,7 @@ from eshop import consent
 from eshop.cart.storage import load_cart, save_cart
 from eshop.emails import InvalidEmailAddress
 from eshop.i18n import current_language
-from eshop.newsletter.services import CONSENT_WORDING
+from eshop.newsletter.services import CONSENT_WORDING, NewsletterError
 from eshop.orders.address_book import SaveResult, register_address_book
 from eshop.orders.invoices import has_invoice
 from eshop.orders.models import Order, OrderStatus
@@ -361,11 +361,18 @@ def subscribe() -> ResponseReturnValue:
     """Ask for the newsletter: a confirmation email still comes (double opt-in)."""
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.subscribe(_member(), current_language())
-    flash(
-        _("We have sent you an email: follow its link to confirm your subscription."),
-        "success",
-    )
+    try:
+        services.subscribe(_member(), current_language())
+    except NewsletterError:  # a non-ASCII local part: mail to it cannot go out
+        flash(_("Sorry, our newsletter cannot be sent to this address."), "error")
+    else:
+        flash(
+            _(
+                "We have sent you an email: follow its link to confirm your "
+                "subscription."
+            ),
+            "success",
+        )
     return redirect(url_for("account.home") + "#newsletter", 303)
 
 

@@ -205,3 +205,17 @@ def test_the_owner_learns_only_whether_an_address_is_a_member(app, shopper):
         assert is_member("Claire@EXAMPLE.org") is True
         assert is_member("paul@example.org") is False
         assert is_member("not an address") is False
+
+
+def test_an_address_the_newsletter_cannot_mail_gets_a_message(app, client):
+    """An order may use a non-ASCII local part; the newsletter refuses one: the
+    member is told, and nothing breaks."""
+    place_test_order(app, "zoë@example.org")
+    zoe = Member(client, app, "zoë@example.org")
+    zoe.sign_in()
+    response = zoe.post("/account/newsletter/subscribe")
+    assert response.status_code == 303
+    page = zoe.home().text
+    assert "Sorry, our newsletter cannot be sent to this address." in page
+    with app.app_context():
+        assert db.session.execute(db.select(Subscriber)).first() is None
