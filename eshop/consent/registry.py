@@ -167,10 +167,12 @@ def build_registry(consent_max_age_days: int, text_version: str) -> Registry:
         CookieSpec(
             "session",
             technical,
-            "Keeps the security token of forms and the shop owner's login "
-            "(logged out after 30 minutes without activity).",
-            "Conserve le jeton de sécurité des formulaires et la connexion de la "
-            "gérante (déconnexion après 30 minutes d'inactivité).",
+            "Keeps the security token of forms, the shop owner's login and your "
+            "sign-in to the member area (signed out after 30 minutes without "
+            "activity).",
+            "Conserve le jeton de sécurité des formulaires, la connexion de la "
+            "gérante et votre connexion à l'espace membre (déconnexion après 30 "
+            "minutes d'inactivité).",
             None,
             signed=False,
         ),
