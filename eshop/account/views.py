@@ -28,6 +28,7 @@ from eshop.emails import InvalidEmailAddress
 from eshop.i18n import current_language
 from eshop.newsletter.services import CONSENT_WORDING, NewsletterError
 from eshop.orders.address_book import SaveResult, register_address_book
+from eshop.orders.forms import AddressForm
 from eshop.orders.invoices import has_invoice
 from eshop.orders.models import Order, OrderStatus
 from eshop.orders.payments import payment_method
@@ -35,7 +36,7 @@ from eshop.orders.shipping import country_choices, country_name
 
 from . import links, services
 from .checkout import MemberAddressBook
-from .forms import AddressForm, ButtonForm, EraseForm, SignInForm
+from .forms import ButtonForm, EraseForm, SignInForm
 from .limits import take_link_request
 from .models import MAX_SAVED_ADDRESSES, Member
 from .sessions import (

@@ -10,14 +10,11 @@ accepts raster images only.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from flask import current_app
 
-from eshop.extensions import db
-
-from .images import storage_folder, thumbnail_name
+from .images import store_product_image
 from .models import Product, ProductImage
 
 KINDS = (
@@ -81,16 +78,4 @@ def add_demo_picture(
     """Give ``product`` the drawing of its kind, with its alternative texts; the
     caller commits. The full picture and its thumbnail are the same small SVG."""
     drawing = picture_file(kind).read_bytes()
-    filename = f"{product.slug[:60]}-{secrets.token_hex(6)}.svg"
-    folder = storage_folder()
-    (folder / filename).write_bytes(drawing)
-    (folder / thumbnail_name(filename)).write_bytes(drawing)
-    image = ProductImage(
-        filename=filename,
-        alt_fr=alt_fr[:200],
-        alt_en=alt_en[:200],
-        position=len(product.images),
-    )
-    product.images.append(image)
-    db.session.add(image)
-    return image
+    return store_product_image(product, "svg", drawing, drawing, alt_fr, alt_en)

@@ -115,7 +115,20 @@ def add_product_image(
     Raises ImageRejected with a message fit for the person who uploaded the file.
     """
     full, thumbnail = encode_variants(data)
-    filename = f"{product.slug[:60]}-{secrets.token_hex(6)}.jpg"
+    return store_product_image(product, "jpg", full, thumbnail, alt_fr, alt_en)
+
+
+def store_product_image(
+    product: Product,
+    extension: str,
+    full: bytes,
+    thumbnail: bytes,
+    alt_fr: str = "",
+    alt_en: str = "",
+) -> ProductImage:
+    """Write a picture already checked (or drawn by the shop) and its thumbnail
+    under a new name, and attach it to ``product``; the caller commits."""
+    filename = f"{product.slug[:60]}-{secrets.token_hex(6)}.{extension}"
     folder = storage_folder()
     (folder / filename).write_bytes(full)
     (folder / thumbnail_name(filename)).write_bytes(thumbnail)

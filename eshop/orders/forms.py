@@ -32,7 +32,8 @@ from .payments import PAYMENT_METHODS
 from .shipping import ShippingOption
 
 
-def _strip(value: Any) -> Any:
+def strip(value: Any) -> Any:
+    """Leading and trailing spaces go: a pasted address often carries them."""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -57,33 +58,23 @@ def canonical_email(form: FlaskForm, field: Any) -> None:
         raise ValidationError(_l("Please enter a valid email address.")) from error
 
 
-class CheckoutForm(FlaskForm):
-    """Who receives the parcel, where, how it travels and how it is paid."""
+class AddressForm(FlaskForm):
+    """Who receives a parcel and where: the checkout's fields, and the member
+    area's saved addresses, bounded and checked alike."""
 
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            InputRequired(),
-            Length(max=254),
-            single_line,
-            Email(),
-            canonical_email,
-        ],
-    )
     full_name = StringField(
         _l("Full name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), Length(min=2, max=120), single_line],
     )
     street = StringField(
         _l("Street and number"),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), Length(min=3, max=200), single_line],
     )
     postal_code = StringField(
         _l("Postal code"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(),
             Length(max=12),
@@ -95,13 +86,13 @@ class CheckoutForm(FlaskForm):
     )
     city = StringField(
         _l("City"),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), Length(min=1, max=100), single_line],
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
     phone = StringField(
         _l("Phone (optional, for the carrier)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=30),
@@ -109,6 +100,36 @@ class CheckoutForm(FlaskForm):
                 r"^\+?[0-9 ().-]{6,30}$",
                 message=_l("Please enter a phone number, or leave it empty."),
             ),
+        ],
+    )
+
+    def set_countries(self, countries: list[tuple[str, str]]) -> None:
+        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+
+    def values(self) -> dict[str, Any]:
+        """The address as an order or a member's address book keeps it."""
+        return {
+            "full_name": self.full_name.data,
+            "street": self.street.data,
+            "postal_code": (self.postal_code.data or "").upper(),
+            "city": self.city.data,
+            "country": self.country.data,
+            "phone": self.phone.data or None,
+        }
+
+
+class CheckoutForm(AddressForm):
+    """Who receives the parcel, where, how it travels and how it is paid."""
+
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[
+            InputRequired(),
+            Length(max=254),
+            single_line,
+            Email(),
+            canonical_email,
         ],
     )
     shipping_method = RadioField(_l("Delivery"), validators=[InputRequired()])
@@ -145,7 +166,7 @@ class CheckoutForm(FlaskForm):
         self, countries: list[tuple[str, str]], shipping: list[ShippingOption]
     ) -> None:
         """Fill the lists that depend on settings and language."""
-        self.country.choices = [SelectChoice(code, name) for code, name in countries]
+        self.set_countries(countries)
         self.shipping_method.choices = [SelectChoice(o.code, o.label) for o in shipping]
 
     def preselect(self) -> None:

@@ -266,15 +266,7 @@ def _token_of(signed: str | None) -> str | ExpiredToken | None:
 
 
 def _customer(form: CheckoutForm) -> Customer:
-    return Customer(
-        email=form.email.data,
-        full_name=form.full_name.data,
-        street=form.street.data,
-        postal_code=form.postal_code.data.upper(),
-        city=form.city.data,
-        country=form.country.data,
-        phone=form.phone.data or None,
-    )
+    return Customer(email=form.email.data, **form.values())
 
 
 def _checkout_request(

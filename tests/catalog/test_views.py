@@ -248,3 +248,23 @@ def test_a_500_page_is_in_the_shop_layout(app, client):
 
     assert response.status_code == 500
     assert "Un problème est survenu" in response.get_data(as_text=True)
+
+
+def test_a_stored_drawing_is_read_at_once_and_compressed(client, make_product):
+    """Not streamed: a visitor leaving mid-answer leaves no file open, and an SVG
+    goes out compressed like the static ones."""
+    from eshop.catalog.images import store_product_image
+
+    drawing = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g/>" * 400 + b"</svg>"
+    product = make_product(slug="torchon")
+    image = store_product_image(product, "svg", drawing, drawing, "Torchon", "Towel")
+    _db.session.commit()
+
+    response = client.get(
+        f"/media/products/{image.filename}", headers={"Accept-Encoding": "gzip"}
+    )
+
+    assert response.status_code == 200
+    assert response.is_sequence
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.mimetype == "image/svg+xml"
