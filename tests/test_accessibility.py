@@ -49,7 +49,7 @@ from tests.conftest import (
 )
 from tests.orders.checkout import open_checkout, submit
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 WIDTHS = {1280: 800, 390: 844}
 BANNER_STATES = ("banner-shown", "banner-dismissed")

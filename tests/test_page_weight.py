@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 FIRST_VISIT_BUDGET = 60 * 1024
 SECOND_VIEW_BUDGET = 15 * 1024

@@ -14,7 +14,7 @@ from eshop.orders.models import OrderStatus
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, Seeded, admin_pages
 from .test_orders import make_order
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 WIDTHS = (390, 1280)
 MIN_LABEL_PX = 12
