@@ -238,11 +238,13 @@ def product_image(filename: str) -> ResponseReturnValue:
     if "\x00" in filename or filename.startswith("."):
         abort(404)
     response = send_from_directory(storage_folder(), filename, max_age=IMAGE_MAX_AGE)
-    # Read at once rather than streamed: a few kilobytes, so the file is closed
-    # before the answer leaves (a browser that goes away mid-answer leaves no file
-    # open) and a drawing is compressed like any SVG.
+    # Read at once rather than streamed, and the file closed now: a few kilobytes,
+    # and a browser that goes away mid-answer can leave the server without calling
+    # the response's close (werkzeug's development server, seen in the browser
+    # tests). A drawing is then compressed like any SVG.
     response.direct_passthrough = False
     response.make_sequence()
+    response.close()
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response

@@ -268,3 +268,21 @@ def test_a_stored_drawing_is_read_at_once_and_compressed(client, make_product):
     assert response.is_sequence
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.mimetype == "image/svg+xml"
+
+
+def test_a_stored_image_is_closed_before_the_answer_leaves(app, make_product):
+    """The view's response holds no open file, whatever the server does after."""
+    import gc
+    import warnings
+
+    from eshop.catalog.images import store_product_image
+
+    product = make_product(slug="coussin")
+    image = store_product_image(product, "svg", b"<svg/>", b"<svg/>", "C", "C")
+    _db.session.commit()
+    with app.test_request_context(f"/media/products/{image.filename}"):
+        response = app.full_dispatch_request()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            del response  # never closed by a server: nothing may be left open
+            gc.collect()
