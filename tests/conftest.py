@@ -253,12 +253,30 @@ def smtp(app: Flask, smtp_server: SMTPSink) -> SMTPSink:
 # --- a live server and a real browser ---------------------------------------------
 
 
+def answered_in_full(app: Any) -> Any:
+    """The app's answer read and closed before werkzeug's development server sends
+    it: when a browser drops the connection (a test closing its page), that server
+    can skip closing the answer, leaving a static or image file open, which the
+    suite's warnings-as-errors turn into a failure of whatever test runs next.
+    gunicorn closes answers itself; this is the test server's part only."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return list(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over HTTP on 127.0.0.1 in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, answered_in_full(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -306,7 +324,7 @@ def page(chromium: Any) -> Iterator[Any]:
     """
     context = chromium.new_context(locale="fr-FR")
     context.route(
-        "**/static/img/favicon.svg",
+        "**/img/favicon.svg",  # /static/<digest>/img/favicon.svg
         lambda route: route.fulfill(
             body=FAVICON.read_bytes(), content_type="image/svg+xml"
         ),
