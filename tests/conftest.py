@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -66,12 +67,19 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not url.startswith("postgres"):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lavande-test.db'}"
         return
-    import psycopg
-
     from config import normalise_database_url
 
-    base = make_url(normalise_database_url(url))
-    name = f"lavande_test_{uuid.uuid4().hex[:10]}"
+    with new_postgres_database(normalise_database_url(url), "lavande_test") as fresh:
+        yield fresh
+
+
+@contextmanager
+def new_postgres_database(url: str, prefix: str) -> Iterator[str]:
+    """An empty database of its own on the server ``url`` names, dropped after."""
+    import psycopg
+
+    base = make_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from eshop.catalog.demo import load_demo_catalogue
 from eshop.catalog.search import search_products
 from eshop.extensions import db as _db
+from tests.conftest import new_postgres_database
 
 # (inflected, base): each form as a shopper would type it.
 PAIRS = [
@@ -197,21 +198,8 @@ def empty_database(app, tmp_path: Path):
     if not url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'shop.db'}"
         return
-    import uuid
-
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    name = f"lavande_search_{uuid.uuid4().hex[:10]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database(url, "lavande_search") as fresh:
+        yield fresh
 
 
 def test_the_migration_stems_existing_products_and_goes_back(empty_database, tmp_path):
