@@ -119,6 +119,20 @@ class Config:
     CHECKOUT_LIMIT_PER_CLIENT = "5 per 10 minutes"
     CHECKOUT_LIMIT_PER_EMAIL = "3 per hour"
 
+    # Card payment through Stripe (eshop/payments): offered only once the three keys
+    # are set. The API and Stripe.js addresses change only to test against a local
+    # fake (localstripe, started by the tests and `make run`).
+    STRIPE_SECRET_KEY: str | None = None  # sk_live_... (or sk_test_...)
+    STRIPE_PUBLISHABLE_KEY: str | None = None  # pk_live_..., sent to the payment page
+    STRIPE_WEBHOOK_SECRET: str | None = None  # whsec_..., checks Stripe-Signature
+    STRIPE_API_BASE = "https://api.stripe.com"
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    STRIPE_TIMEOUT_SECONDS = 10.0  # one call to Stripe's API, then the shopper retries
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300  # an older signed event is refused (replay)
+    # A card order left unpaid this long is cancelled at Stripe, then in the shop,
+    # and restocked, by `flask payments reconcile` (run by cron every few minutes).
+    CARD_PAYMENT_EXPIRE_MINUTES = 30
+
     # Member area: a shopper signs in with an emailed link, no password
     ACCOUNT_IDLE_TIMEOUT_MINUTES = 30  # the member signs in again after this idle time
     ACCOUNT_SESSION_MAX_HOURS = 24  # ... and this long after signing in, in any case
@@ -243,6 +257,12 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "SHOP_BIC": str,
     "FREE_SHIPPING_THRESHOLD_CENTS": int,
     "ORDERS_EXPIRE_DAYS": int,
+    "STRIPE_SECRET_KEY": str,
+    "STRIPE_PUBLISHABLE_KEY": str,
+    "STRIPE_WEBHOOK_SECRET": str,
+    "STRIPE_API_BASE": str,
+    "STRIPE_JS_URL": str,
+    "CARD_PAYMENT_EXPIRE_MINUTES": int,
     "MAX_UNITS_PER_LINE": int,
     "MAX_ORDER_CENTS": int,
     "CHECKOUT_LIMIT_PER_CLIENT": str,
