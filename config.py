@@ -220,6 +220,15 @@ DEMO_SHOP_IDENTITY: dict[str, str] = {
     name: getattr(Config, name) for name in SHOP_IDENTITY
 }
 
+# Card payment is offered, and Stripe's cookies declared, once all three are set.
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+
+
+def card_payment_configured(settings: Any) -> bool:
+    """Whether these settings (a Flask config) hold the three Stripe keys."""
+    return all(settings.get(key) for key in STRIPE_KEYS)
+
+
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,

@@ -188,6 +188,7 @@ def register_blueprints(app: Flask) -> None:
     from eshop.newsletter.views import bp as newsletter_bp
     from eshop.orders.views import bp as orders_bp
     from eshop.orders.withdrawal_views import bp as withdrawals_bp
+    from eshop.payments.views import bp as payments_bp
     from eshop.privacy.views import bp as privacy_bp
 
     app.register_blueprint(health.bp)
@@ -195,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(withdrawals_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(privacy_bp)

@@ -13,6 +13,7 @@ from eshop.consent.commands import register as register_consent
 from eshop.mail.commands import register as register_mail
 from eshop.newsletter.commands import register as register_newsletter
 from eshop.orders.commands import register as register_orders
+from eshop.payments.commands import register as register_payments
 from eshop.privacy.commands import register as register_privacy
 
 translations_cli = AppGroup(
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         register_consent,
         register_mail,
         register_orders,
+        register_payments,
         register_newsletter,
         register_privacy,
         register_admin,

@@ -14,5 +14,6 @@ import eshop.mail.models
 import eshop.newsletter.models
 import eshop.orders.models
 import eshop.orders.withdrawal_models
+import eshop.payments.models
 import eshop.privacy.models
 import eshop.ratelimits.models

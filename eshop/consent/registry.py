@@ -58,6 +58,9 @@ class CookieSpec:
     http_only: bool = True
     party: str = "first"  # "first" or "third"
     host: str | None = None  # for third-party cookies: who sets them
+    # A third-party technical cookie is allowed only on the one page that loads its
+    # setter (Stripe's, on the card payment page): that page's endpoint.
+    page: str | None = None
     signed: bool = True
     # Sealed (encrypted and authenticated, ``sealing.py``) inside the signed
     # envelope: for a value holding personal data, unreadable without the key.
@@ -80,6 +83,7 @@ class CookieSpec:
             "http_only": self.http_only,
             "party": self.party,
             "host": self.host,
+            "page": self.page,
         }
 
 
@@ -104,8 +108,14 @@ class Registry:
                     f"cookie {spec.name!r} would live {spec.max_age.days} days; "
                     f"the policy allows {MAX_LIFETIME.days} (13 months)"
                 )
-            if spec.party == "third" and spec.category is Category.TECHNICAL:
-                raise RegistryError(f"third-party cookie {spec.name!r} is technical")
+            if (
+                spec.party == "third"
+                and spec.category is Category.TECHNICAL
+                and spec.page is None
+            ):
+                raise RegistryError(
+                    f"third-party cookie {spec.name!r} is technical on every page"
+                )
             by_name[key] = spec
         object.__setattr__(self, "_by_name", by_name)
 
@@ -155,8 +165,11 @@ def _days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def build_registry(consent_max_age_days: int, text_version: str) -> Registry:
-    """Declare the shop's cookies; the consent cookie's lifetime comes from config."""
+def build_registry(
+    consent_max_age_days: int, text_version: str, *, card_payment: bool = False
+) -> Registry:
+    """Declare the shop's cookies; the consent cookie's lifetime comes from config,
+    and Stripe's are declared when the shop takes cards (``card_payment``)."""
     if not 1 <= consent_max_age_days <= MAX_LIFETIME.days:
         raise RegistryError(
             f"CONSENT_MAX_AGE_DAYS={consent_max_age_days}: it must be between 1 and "
@@ -260,4 +273,39 @@ def build_registry(consent_max_age_days: int, text_version: str) -> Registry:
             host="instagram.com",
         ),
     )
+    if card_payment:
+        specs += STRIPE_COOKIES
     return Registry(specs, text_version=text_version)
+
+
+# Set by Stripe.js, which the card payment page loads when the shopper asks for the
+# card field: fraud prevention for the payment asked for, so technical (no consent
+# needed), and on that page only. Lifetimes as Stripe documents them.
+STRIPE_COOKIES = (
+    CookieSpec(
+        "__stripe_mid",
+        Category.TECHNICAL,
+        "Set by Stripe, our payment provider, on the card payment page only: "
+        "recognises the device to detect card fraud.",
+        "Déposé par Stripe, notre prestataire de paiement, sur la seule page de "
+        "paiement par carte : reconnaît l'appareil pour détecter la fraude à la carte.",
+        timedelta(days=365),
+        http_only=False,
+        party="third",
+        host="stripe.com",
+        page="payments.pay",
+    ),
+    CookieSpec(
+        "__stripe_sid",
+        Category.TECHNICAL,
+        "Set by Stripe, our payment provider, on the card payment page only: "
+        "follows one payment session to detect card fraud.",
+        "Déposé par Stripe, notre prestataire de paiement, sur la seule page de "
+        "paiement par carte : suit une session de paiement pour détecter la fraude.",
+        timedelta(minutes=30),
+        http_only=False,
+        party="third",
+        host="stripe.com",
+        page="payments.pay",
+    ),
+)

@@ -17,6 +17,7 @@ from flask.wrappers import Response
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import SQLAlchemyError
 
+from config import card_payment_configured
 from eshop import signing
 from eshop.clock import utcnow
 from eshop.extensions import db
@@ -45,7 +46,9 @@ def registry() -> Registry:
 def init_registry(app: Flask) -> Registry:
     """Build and check the registry; a lifetime over 13 months stops start-up."""
     reg = build_registry(
-        app.config["CONSENT_MAX_AGE_DAYS"], app.config["COOKIE_POLICY_TEXT_VERSION"]
+        app.config["CONSENT_MAX_AGE_DAYS"],
+        app.config["COOKIE_POLICY_TEXT_VERSION"],
+        card_payment=card_payment_configured(app.config),
     )
     app.extensions["lavande.consent"] = reg
     return reg

@@ -28,7 +28,7 @@ from wtforms.validators import (
 
 from eshop.emails import InvalidEmailAddress, normalise_email
 
-from .payments import PAYMENT_METHODS
+from .payments import offered_payment_methods
 from .shipping import ShippingOption
 
 
@@ -133,13 +133,7 @@ class CheckoutForm(AddressForm):
         ],
     )
     shipping_method = RadioField(_l("Delivery"), validators=[InputRequired()])
-    payment_method = RadioField(
-        _l("Payment"),
-        choices=[
-            SelectChoice(code, method.label) for code, method in PAYMENT_METHODS.items()
-        ],
-        validators=[InputRequired()],
-    )
+    payment_method = RadioField(_l("Payment"), validators=[InputRequired()])
     subscribe_newsletter = BooleanField(
         _l("Subscribe to the newsletter (we will ask you to confirm by email)")
     )
@@ -168,6 +162,10 @@ class CheckoutForm(AddressForm):
         """Fill the lists that depend on settings and language."""
         self.set_countries(countries)
         self.shipping_method.choices = [SelectChoice(o.code, o.label) for o in shipping]
+        self.payment_method.choices = [
+            SelectChoice(method.code, method.label)
+            for method in offered_payment_methods()
+        ]
 
     def preselect(self) -> None:
         """Sensible first choices for a new form (never for a posted one)."""
@@ -175,8 +173,8 @@ class CheckoutForm(AddressForm):
             self.country.data = self.country.choices[0].value
         if not self.shipping_method.data and self.shipping_method.choices:
             self.shipping_method.data = self.shipping_method.choices[0].value
-        if not self.payment_method.data:
-            self.payment_method.data = "bank_transfer"
+        if not self.payment_method.data and self.payment_method.choices:
+            self.payment_method.data = self.payment_method.choices[0].value
 
 
 class ForgetDetailsForm(FlaskForm):

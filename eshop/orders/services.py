@@ -37,7 +37,7 @@ from .models import (
     OrderNumberCounter,
     OrderStatus,
 )
-from .payments import PAYMENT_METHODS, payment_method
+from .payments import CARD, offered_payment_methods, payment_method
 from .shipping import shipping_cost
 from .terms import (
     terms_of_sale,
@@ -135,7 +135,7 @@ class CheckoutRequest:
 
 
 @contextmanager
-def _write_transaction() -> Iterator[None]:
+def write_transaction() -> Iterator[None]:
     """One all-or-nothing unit of work that takes the write lock up front on SQLite.
 
     SQLite would otherwise let two checkouts read, then fail to upgrade to a write
@@ -204,13 +204,13 @@ def place_order(request: CheckoutRequest) -> Placement:
     """
     if request.shipping_method not in current_app.config["SHIPPING_RATES"]:
         raise UnknownChoice(request.shipping_method)
-    if request.payment_method not in PAYMENT_METHODS:
+    if request.payment_method not in {m.code for m in offered_payment_methods()}:
         raise UnknownChoice(request.payment_method)
     items = _merge_items(request.items)
     if not items:
         raise EmptyOrder()
     try:
-        with _write_transaction():
+        with write_transaction():
             existing = order_for_token(request.checkout_token)
             if existing is not None:
                 return Placement(existing, is_new=False)
@@ -450,15 +450,24 @@ def _move(
 
 
 def mark_paid(order_id: int) -> Order:
-    """The owner saw the payment arrive: the order gets its invoice number."""
-    get_order(order_id)
+    """The owner saw the payment arrive: the order gets its invoice number. Not for
+    a card order: only Stripe's signed word makes it paid (``eshop.payments``)."""
+    if get_order(order_id).payment_method == CARD.code:
+        raise InvalidTransition(order_id)
+    with write_transaction():
+        return record_payment(order_id)
+
+
+def record_payment(order_id: int) -> Order:
+    """Make a pending order paid, number its invoice and queue the customer's mail,
+    inside the caller's ``write_transaction`` (the card payment's webhook stores the
+    event it came from in the same one). InvalidTransition if it was not pending."""
     paid_at = utcnow()
-    with _write_transaction():
-        order = _move(
-            order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=paid_at
-        )
-        _give_invoice_number(order, paid_at)
-        _enqueue_status_mail(order)
+    order = _move(
+        order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=paid_at
+    )
+    _give_invoice_number(order, paid_at)
+    _enqueue_status_mail(order)
     return order
 
 
@@ -476,7 +485,7 @@ def mark_shipped(order_id: int, tracking_number: str | None = None) -> Order:
     if payment_method(order.payment_method).ships_before_payment:
         allowed = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
     tracking = (tracking_number or "").strip()[:60] or None
-    with _write_transaction():
+    with write_transaction():
         order = _move(
             order_id,
             allowed,
@@ -501,7 +510,7 @@ def mark_delivered(order_id: int, delivered_at: datetime | None = None) -> Order
     becomes_paid = order.paid_at is None
     if becomes_paid:
         values["paid_at"] = now
-    with _write_transaction():
+    with write_transaction():
         moved = (Order.paid_at.is_(None),) if becomes_paid else ()
         order = _move(
             order_id, (OrderStatus.SHIPPED,), OrderStatus.DELIVERED, *moved, **values
@@ -517,11 +526,18 @@ def cancel_order(order_id: int) -> Order:
     return _cancel(order_id, (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
 
 
+def cancel_unpaid_order(order_id: int) -> Order:
+    """Cancel an order still awaiting payment and restock it, once (an unpaid card
+    order past its time: the payment was called off at Stripe first).
+    InvalidTransition if it was paid or cancelled in the meantime."""
+    return _cancel(order_id, (OrderStatus.PENDING_PAYMENT,))
+
+
 def _cancel(
     order_id: int, allowed_from: tuple[str, ...], *conditions: ColumnElement[bool]
 ) -> Order:
     get_order(order_id)
-    with _write_transaction():
+    with write_transaction():
         order = _move(
             order_id,
             allowed_from,
@@ -548,7 +564,7 @@ def confirm_order(order_id: int) -> Order:
     order = get_order(order_id)
     if not payment_method(order.payment_method).ships_before_payment:
         raise InvalidTransition(order_id)
-    with _write_transaction():
+    with write_transaction():
         confirmed = db.session.execute(
             update(Order)
             .where(
@@ -572,7 +588,9 @@ def expire_unpaid_orders(days: int) -> list[str]:
     A bank transfer is never "confirmed": it is paid or it expires. A cash-on-
     delivery order is kept once the owner confirmed it, so no unpaid order holds
     stock for good. Running it twice restocks nothing more: cancelling is a
-    conditional change of state.
+    conditional change of state. Card orders are left to ``flask payments
+    reconcile``, which expires them within the hour, once Stripe has called their
+    payment off (so none is cancelled here while its payment goes through).
     """
     cutoff = utcnow() - timedelta(days=days)
     stale = db.session.execute(
@@ -581,6 +599,7 @@ def expire_unpaid_orders(days: int) -> list[str]:
             Order.status == OrderStatus.PENDING_PAYMENT,
             Order.confirmed_at.is_(None),
             Order.created_at < cutoff,
+            Order.payment_method != CARD.code,
         )
         .order_by(Order.id)
     ).scalars()

@@ -34,10 +34,10 @@ from .services import (
     OrderError,
     _enqueue_status_mail,
     _move,
-    _write_transaction,
     cancel_order,
     get_order,
     status_url,
+    write_transaction,
 )
 from .terms import WITHDRAWAL_DAYS  # the legal period, from the day after delivery
 from .withdrawal_models import WithdrawalKind, WithdrawalLine, WithdrawalRequest
@@ -189,7 +189,7 @@ def declare_withdrawal(
     """Record a withdrawal of ``quantities`` (order line id → units; None for every
     unit left) and queue its acknowledgement, in one transaction."""
     get_order(order_id)
-    with _write_transaction():
+    with write_transaction():
         order = _lock_order(order_id)
         if not withdrawal_open(order):
             raise WithdrawalClosed(order_id)
@@ -306,7 +306,7 @@ def ask_to_cancel(order_id: int) -> Cancellation:
         return Cancellation(cancel_order(order_id), None)
     if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED):
         raise WithdrawalClosed(order_id)
-    with _write_transaction():
+    with write_transaction():
         order = _lock_order(order_id)
         if requests_of(order_id):
             raise WithdrawalClosed(order_id)  # asked already
@@ -380,7 +380,7 @@ def mark_goods_received(request_id: int) -> bool:
     """The parcel came back: its units go back in stock exactly once. Returns False
     when they already had (a second click, another tab)."""
     request = get_request(request_id)
-    with _write_transaction():
+    with write_transaction():
         received = db.session.execute(
             update(WithdrawalRequest)
             .where(
@@ -403,7 +403,7 @@ def record_refund(request_id: int, refund_cents: int) -> WithdrawalRequest:
     request = get_request(request_id)
     if not 0 < refund_cents <= request.refund_cap_cents:
         raise RefundTooHigh(request.refund_cap_cents)
-    with _write_transaction():
+    with write_transaction():
         refunded = db.session.execute(
             update(WithdrawalRequest)
             .where(
