@@ -7,6 +7,7 @@ unless real keys and the default address are set.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 import stripe
@@ -25,6 +26,9 @@ class CardPaymentUnavailable(RuntimeError):
 
 def init_app(app: Flask) -> None:
     """Build the client once the settings are known (none without keys)."""
+    # The library logs whole API answers (client secrets, card details' last
+    # digits...) at DEBUG: the shop's own log lines say ids and statuses instead.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
     config = app.config
     if not card_payment_configured(config):
         app.extensions[EXTENSION_KEY] = None

@@ -6,14 +6,20 @@ shop's pages and webhook are called through the test client.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
 from eshop.orders.models import Order
+from eshop.orders.services import InvalidTransition, mark_paid
 from eshop.payments.models import AttemptStatus, CardPayment, StripeEvent
+from tests.cart.catalogue import add_product, set_cart, stock_of
 from tests.payments.cards import (
     DECLINED_AT_CHARGE,
     DECLINED_AT_SETUP,
@@ -38,7 +44,7 @@ def pay_page(client, public_id: str):
 
 def ask(client, public_id: str, what: str, token: str, body: dict | None = None):
     return client.post(
-        f"/orders/{public_id}/pay/{what}",
+        f"/orders/{public_id}/pay/{what}?lang=en",
         json=body or {},
         headers={"X-CSRFToken": token, "Accept": "application/json"},
     )
@@ -114,7 +120,6 @@ def api(stripe):
 
 def test_placing_a_card_order_leads_to_its_payment_page(app, client):
     from tests.orders.checkout import open_checkout, submit
-    from tests.cart.catalogue import add_product
 
     product_id = add_product(app, price_cents=1250, stock=5)
     form = open_checkout(app, client, f"{product_id}.2.1250")
@@ -168,3 +173,203 @@ def test_paid_only_when_the_signed_event_arrives(app, client, stripe, api):
     page = pay_page(client, public_id)
     assert page.status_code == 303
     assert f"/orders/{public_id}?" in page.location + "?"
+
+
+def test_a_forged_or_stale_event_is_refused_and_changes_nothing(
+    app, client, stripe, api
+):
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    intent = intent_of(app, api, order_id)
+    paid = event("payment_intent.succeeded", intent)
+
+    forged = deliver(client, paid, secret="whsec_not_ours")
+    stale = deliver(client, paid, at=int(time.time()) - 301)
+    unsigned = client.post(WEBHOOK, data=b"{}", content_type="application/json")
+    garbage = client.post(
+        WEBHOOK, data=b"not json", headers={"Stripe-Signature": "t=1,v1=00"}
+    )
+
+    assert [r.status_code for r in (forged, stale, unsigned, garbage)] == [400] * 4
+    assert order_row(app, order_id).status == "pending_payment"
+    with app.app_context():
+        assert _db.session.execute(_db.select(StripeEvent)).first() is None
+    # The same event, rightly signed and fresh, still counts afterwards.
+    assert deliver(client, paid).status_code == 200
+    assert order_row(app, order_id).status == "paid"
+
+
+def test_an_event_for_another_amount_does_not_pay_the_order(app, client, stripe, api):
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    intent = {**intent_of(app, api, order_id), "amount": 100}
+    assert deliver(client, event("payment_intent.succeeded", intent)).status_code == 200
+    assert order_row(app, order_id).status == "pending_payment"
+    assert attempts(app, order_id) == [(1, AttemptStatus.MISMATCH)]
+
+
+def test_the_webhook_may_come_before_the_browser(app, client, stripe, api):
+    """Stripe's event lands while the shop is still answering the page's charge
+    call: the late answer neither unpays the order nor reopens the attempt."""
+    order_id, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    secret = ask(client, public_id, "setup", token).json["client_secret"]
+    setup = set_up_card(stripe, secret, VISA)
+    intent_id = intent_of(app, api, order_id)["id"]
+    # Stripe takes the payment and tells the webhook before the shop hears back.
+    api.v1.payment_intents.update(
+        intent_id, params={"payment_method": setup["payment_method"]}
+    )
+    confirmed = api.v1.payment_intents.confirm(intent_id)
+    assert deliver(client, event("payment_intent.succeeded", confirmed.to_dict()))
+    assert order_row(app, order_id).status == "paid"
+
+    late = ask(client, public_id, "card", token, {"setup_intent": setup["id"]})
+    assert late.status_code == 409  # nothing left to pay: the page goes on
+    assert late.json["state"] == "done"
+    assert attempts(app, order_id) == [(1, AttemptStatus.SUCCEEDED)]
+    back = pay_page(client, public_id)
+    assert back.status_code == 303
+    page = client.get(back.location)
+    assert "Your payment is received" in page.text
+
+
+def test_a_card_declined_at_charge_lets_the_shopper_try_again(app, client, stripe, api):
+    order_id, public_id, _ = place_card_order(app)
+    declined = pay_by_card(client, stripe, public_id, DECLINED_AT_CHARGE)
+    assert declined.status_code == 402
+    assert declined.json["state"] == "declined"
+    assert "declined" in declined.json["message"]
+    assert attempts(app, order_id) == [(1, AttemptStatus.FAILED)]
+    assert "Your last card was declined" in pay_page(client, public_id).text
+
+    accepted = pay_by_card(client, stripe, public_id, VISA)
+    assert accepted.json["state"] == "confirming"
+    assert attempts(app, order_id) == [
+        (1, AttemptStatus.FAILED),
+        (2, AttemptStatus.CONFIRMED),
+    ]
+    assert intent_of(app, api, order_id)["metadata"]["attempt"] == "2"
+
+
+def test_a_card_refused_at_set_up_never_reaches_the_shop(app, client, stripe):
+    order_id, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    secret = ask(client, public_id, "setup", token).json["client_secret"]
+    refused = set_up_card(stripe, secret, DECLINED_AT_SETUP)
+    assert refused["error"]["code"] == "card_declined"
+    assert attempts(app, order_id) == [(1, AttemptStatus.OPEN)]
+    assert order_row(app, order_id).status == "pending_payment"
+
+
+def test_a_set_up_of_another_order_is_refused(app, client, stripe):
+    _, first, _ = place_card_order(app)
+    second_id, second, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, first).text)
+    secret = ask(client, first, "setup", token).json["client_secret"]
+    setup = set_up_card(stripe, secret, VISA)
+    pay_page(client, second)
+    answer = ask(client, second, "card", token, {"setup_intent": setup["id"]})
+    assert answer.status_code == 400
+    assert attempts(app, second_id) == [(1, AttemptStatus.OPEN)]
+
+
+@pytest.mark.parametrize("body", [{}, {"setup_intent": 3}, {"setup_intent": "a b"}])
+def test_a_garbled_charge_call_is_a_400(app, client, stripe, body):
+    _, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    assert ask(client, public_id, "card", token, body).status_code == 400
+
+
+def test_payment_calls_need_the_csrf_token(app, client, stripe):
+    _, public_id, _ = place_card_order(app)
+    pay_page(client, public_id)
+    assert client.post(f"/orders/{public_id}/pay/setup", json={}).status_code == 400
+
+
+def test_an_unknown_or_not_card_order_has_no_payment_page(app, client):
+    assert client.get("/orders/" + "x" * 32 + "/pay").status_code == 404
+    assert client.get("/orders/bad!/pay").status_code == 404
+
+
+def test_reconcile_pays_orders_whose_webhooks_were_lost(app, client, stripe, runner):
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)  # no webhook is registered: it is lost
+    assert order_row(app, order_id).status == "pending_payment"
+
+    result = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    order = order_row(app, order_id)
+    assert order.status == "paid"
+    assert f"paid {order.number}" in result.output
+    assert attempts(app, order_id) == [(1, AttemptStatus.SUCCEEDED)]
+    # A late webhook for it changes nothing more.
+    again = runner.invoke(args=["payments", "reconcile"])
+    assert "0 paid" in again.output
+    assert status_mails(app, order.number) == 1
+
+
+def test_an_unpaid_card_order_expires_once_and_restocks(
+    app, client, stripe, runner, api
+):
+    order_id, public_id, product_id = place_card_order(app, stock=5, quantity=2)
+    pay_page(client, public_id)  # an intent waits for a card that never comes
+    assert stock_of(app, product_id) == 3
+
+    early = runner.invoke(args=["payments", "reconcile"])
+    assert "0 expired" in early.output
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    with time_machine.travel(later, tick=False):
+        result = runner.invoke(args=["payments", "reconcile"])
+        again = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired" in result.output
+    assert "0 expired" in again.output
+    assert order_row(app, order_id).status == "cancelled"
+    assert stock_of(app, product_id) == 5
+    assert intent_of(app, api, order_id)["status"] == "canceled"
+    assert attempts(app, order_id) == [(1, AttemptStatus.CANCELED)]
+
+
+def test_orders_expire_leaves_card_orders_to_reconcile(app, runner):
+    order_id, _, _ = place_card_order(app)
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=30), tick=False):
+        runner.invoke(args=["orders", "expire"])
+    assert order_row(app, order_id).status == "pending_payment"
+
+
+def test_the_owner_cannot_mark_a_card_order_paid(app):
+    order_id, _, _ = place_card_order(app)
+    with app.app_context(), pytest.raises(InvalidTransition):
+        mark_paid(order_id)
+
+
+def test_card_is_not_offered_without_keys(app, client):
+    product_id = add_product(app, stock=3)
+    set_cart(app, client, f"{product_id}.1.1250")
+    app.config["STRIPE_WEBHOOK_SECRET"] = None
+    page = client.get("/checkout?lang=en")
+    assert 'value="bank_transfer"' in page.text
+    assert 'value="card"' not in page.text
+    assert client.post(WEBHOOK, data=b"{}").status_code == 404
+
+
+def test_no_card_data_or_secret_reaches_the_logs(app, client, stripe, api, caplog):
+    caplog.set_level(logging.DEBUG)
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    deliver(client, event("payment_intent.succeeded", intent_of(app, api, order_id)))
+    text = caplog.text
+    assert "4242" not in text
+    assert "_secret_" not in text
+    assert "claire@example.org" not in text
+    assert "payment intent pi_" in text  # ids and statuses are what it says
+
+
+def test_the_data_map_declares_the_stripe_references(app):
+    from eshop.privacy import datamap
+
+    with app.app_context():
+        fields = {f.key: f for f in datamap.personal_fields()}
+    for key in ("card_payment.intent_id", "card_refund.refund_id"):
+        assert fields[key].purpose == "order_processing"
