@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from eshop.extensions import csrf, limiter
 from eshop.orders.models import Order, OrderStatus
+from eshop.orders.payments import CARD
 from eshop.orders.services import order_by_public_id
 from eshop.personal_data import register_purge
 from eshop.security import allow_csp_source
@@ -43,9 +44,15 @@ log = logging.getLogger(__name__)
 
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
 STRIPE_ID = re.compile(r"[A-Za-z0-9_]{3,255}")
-# Stripe's own hosts beside the configured ones: its card fields' frames and the
-# 3-D Secure pages of the banks (js.stripe.com's sub-domains, hooks.stripe.com).
-STRIPE_FRAMES = ("https://*.js.stripe.com", "https://hooks.stripe.com")
+# What Stripe.js loads beyond its own address, per Stripe's CSP guide: its card
+# fields' frames and the banks' 3-D Secure pages. Added only when the configured
+# script is Stripe's own (localstripe, in tests and development, needs none).
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+STRIPE_JS_EXTRA = (
+    ("script-src", "https://*.js.stripe.com"),
+    ("frame-src", "https://*.js.stripe.com"),
+    ("frame-src", "https://hooks.stripe.com"),
+)
 PAYMENT_CALLS = "20 per hour"  # per client: card testing is what this limits
 
 UNAVAILABLE = _l("Card payment is not available at the moment. Please try again.")
@@ -68,7 +75,7 @@ def _order_or_404(public_id: str) -> Order:
     if not PUBLIC_ID.fullmatch(public_id):
         abort(404)
     order = order_by_public_id(public_id)
-    if order is None or order.payment_method != "card":
+    if order is None:
         abort(404)
     return order
 
@@ -81,8 +88,9 @@ def _allow_stripe() -> None:
     allow_csp_source("connect-src", js)
     allow_csp_source("connect-src", gateway.origin(config["STRIPE_API_BASE"]))
     allow_csp_source("frame-src", js)
-    for source in STRIPE_FRAMES:
-        allow_csp_source("frame-src", source)
+    if js == STRIPE_JS_ORIGIN:
+        for directive, source in STRIPE_JS_EXTRA:
+            allow_csp_source(directive, source)
 
 
 def _private(response: ResponseReturnValue) -> ResponseReturnValue:
@@ -103,10 +111,10 @@ def pay(public_id: str) -> ResponseReturnValue:
     """The order's card payment page; the order's own page once nothing is due."""
     order = _order_or_404(public_id)
     status_url = url_for("orders.status", public_id=public_id)
-    if order.status == OrderStatus.PAID:
+    if order.status == OrderStatus.PAID and order.payment_method == CARD.code:
         flash(_("Your payment is received. Thank you!"), "success")
-    if order.status != OrderStatus.PENDING_PAYMENT:
-        return redirect(status_url, 303)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != CARD.code:
+        return redirect(status_url, 303)  # nothing to pay by card here
     try:
         attempt = services.refresh_attempt(order)
         if attempt is None or attempt.status != AttemptStatus.CONFIRMED:

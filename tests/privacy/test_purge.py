@@ -170,6 +170,7 @@ def test_each_package_registers_its_rules_at_set_up(app):
     assert rules == [
         "consent log: decisions past retention deleted",
         "outbox: sent messages past retention deleted",
+        "payments: handled webhook event ids deleted",
         "newsletter: unconfirmed sign-ups deleted",
         "newsletter: unsubscribed for over 1095 days deleted",
         "accounts: unused for 36 months deleted, with their saved addresses",
