@@ -83,7 +83,9 @@ class CookieSpec:
             "http_only": self.http_only,
             "party": self.party,
             "host": self.host,
-            "page": self.page,
+            # Only when set: a registry without such cookies keeps its policy
+            # version, so visitors are not asked again for nothing.
+            **({"page": self.page} if self.page else {}),
         }
 
 

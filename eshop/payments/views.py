@@ -53,6 +53,7 @@ STRIPE_JS_EXTRA = (
     ("frame-src", "https://*.js.stripe.com"),
     ("frame-src", "https://hooks.stripe.com"),
 )
+WEBHOOK_MAX_BYTES = 512 * 1024  # Stripe's events weigh a few kilobytes
 PAYMENT_CALLS = "20 per hour"  # per client: card testing is what this limits
 
 UNAVAILABLE = _l("Card payment is not available at the moment. Please try again.")
@@ -181,6 +182,7 @@ def card(public_id: str) -> ResponseReturnValue:
     order = _payable(public_id)
     if not isinstance(order, Order):
         return order
+    request.max_content_length = 4096  # an id, nothing more
     payload = request.get_json(silent=True) or {}
     setup_intent = payload.get("setup_intent")
     if not isinstance(setup_intent, str) or not STRIPE_ID.fullmatch(setup_intent):
@@ -228,6 +230,7 @@ def webhook() -> ResponseReturnValue:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         abort(404)
+    request.max_content_length = WEBHOOK_MAX_BYTES  # larger: 413, nothing read
     try:
         event = stripe.Webhook.construct_event(
             request.get_data(),

@@ -373,3 +373,12 @@ def test_the_data_map_declares_the_stripe_references(app):
         fields = {f.key: f for f in datamap.personal_fields()}
     for key in ("card_payment.intent_id", "card_refund.refund_id"):
         assert fields[key].purpose == "order_processing"
+
+
+def test_an_oversized_webhook_is_refused_unread(app, client):
+    response = client.post(
+        WEBHOOK,
+        data=b"x" * (600 * 1024),
+        headers={"Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
