@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from config import TestingConfig
 from eshop import create_app, i18n
 from eshop.extensions import db as _db
+from tests.stripe_server import LocalStripe
 
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.svg"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -347,3 +348,28 @@ def artifacts() -> Path:
     """Where tests save screenshots for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- a fake Stripe ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def stripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
+    """localstripe, a fake Stripe, on a free port: one per xdist worker."""
+    server = LocalStripe(log_dir=tmp_path_factory.mktemp("localstripe")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def stripe(stripe_server: LocalStripe) -> Iterator[LocalStripe]:
+    """localstripe with no objects left from earlier tests.
+
+    Named like the stripe library: a test taking this fixture imports from the
+    library (``from stripe import StripeClient``) rather than ``import stripe``.
+    """
+    stripe_server.flush()
+    yield stripe_server
+    stripe_server.stop_webhooks()
