@@ -67,8 +67,7 @@ class LocalStripe:
     def __init__(self, port: int | None = None, log_dir: Path | None = None) -> None:
         self.fixed_port = port
         self.port = port or 0
-        self.log_dir = log_dir or Path(tempfile.mkdtemp(prefix="localstripe-"))
-        self.log_path = self.log_dir / "localstripe.log"
+        self.log_dir = log_dir  # made when first started, if not given
         self.process: subprocess.Popen[bytes] | None = None
         self.webhook_url: str | None = None
         self.flushed_events_sent_at = 0.0  # time.time() by when they have gone out
@@ -81,6 +80,12 @@ class LocalStripe:
     def js_url(self) -> str:
         """localstripe's stand-in for https://js.stripe.com/v3/."""
         return f"{self.base_url}/js.stripe.com/v3/"
+
+    @property
+    def log_path(self) -> Path:
+        if self.log_dir is None:
+            self.log_dir = Path(tempfile.mkdtemp(prefix="localstripe-"))
+        return self.log_dir / "localstripe.log"
 
     @property
     def pid(self) -> int | None:
@@ -169,7 +174,7 @@ class LocalStripe:
         self.webhook_url = None
 
     def log_tail(self, lines: int = 20) -> str:
-        if not self.log_path.exists():
+        if self.log_dir is None or not self.log_path.exists():
             return "(no log)"
         text = self.log_path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
