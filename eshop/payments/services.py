@@ -468,6 +468,7 @@ def refund_to_card(
         attempt = succeeded_attempt(order_id)
         if attempt is None or attempt.intent_id is None:
             raise NothingToRefund(order_id)
+        _lock_payment(attempt.id)
         cap = refundable_cents(order_id)
         if not 0 < amount_cents <= cap:
             raise RefundTooHigh(cap)
@@ -502,6 +503,15 @@ def refund_to_card(
         answer.status,
     )
     return refund
+
+
+def _lock_payment(attempt_id: int) -> None:
+    """Hold the paid attempt's row until commit: on PostgreSQL a second refund then
+    waits, and reads the first one's row before checking its cap (SQLite's write
+    lock already does this)."""
+    db.session.execute(
+        db.select(CardPayment.id).where(CardPayment.id == attempt_id).with_for_update()
+    )
 
 
 def _forget_refund(refund: CardRefund) -> None:
