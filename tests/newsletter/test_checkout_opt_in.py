@@ -10,7 +10,7 @@ import pytest
 from eshop.catalog.models import Category, Product
 from eshop.newsletter import services
 from eshop.newsletter.models import SubscriberStatus
-from eshop.orders.payments import PAYMENT_METHODS
+from eshop.orders.payments import BANK_TRANSFER
 from eshop.orders.services import CheckoutRequest, Customer, place_order
 
 from .conftest import newsletter_messages, subscriber
@@ -46,7 +46,7 @@ def checkout(product_id: int, email: str, *, ticked: bool):
             ),
             items=((product_id, 1),),
             shipping_method="standard",
-            payment_method=next(iter(PAYMENT_METHODS)),
+            payment_method=BANK_TRANSFER.code,
             accepted_subtotal_cents=1200,
             subscribe_newsletter=ticked,
         )
