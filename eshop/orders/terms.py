@@ -23,7 +23,7 @@ from config import SHOP_IDENTITY
 from eshop.memo import Memo
 from eshop.money import format_price
 
-from .payments import PAYMENT_METHODS
+from .payments import CARD, card_payment_offered, offered_payment_methods
 from .shipping import country_name, method_label
 
 WITHDRAWAL_DAYS = 14  # consumer code L221-18
@@ -39,6 +39,7 @@ TEXT_SETTINGS = (
     "DISPATCH_WORKING_DAYS",
     "DELIVERY_WORKING_DAYS",
     "ORDERS_EXPIRE_DAYS",
+    "CARD_PAYMENT_EXPIRE_MINUTES",
 )
 # Each checkout records the version and mails the texts: written once per language
 # and settings (about 1 ms each), not at every order.
@@ -88,7 +89,7 @@ def _settings_key() -> str:
     """The settings the texts are written from, as one string: texts built under
     other settings (a test's, a changed environment) are never read."""
     config = current_app.config
-    return repr([config.get(name) for name in TEXT_SETTINGS])
+    return repr([config.get(name) for name in TEXT_SETTINGS] + [card_payment_offered()])
 
 
 def identity() -> dict[str, str]:
@@ -208,7 +209,20 @@ def _ordering(locale: str) -> Section:
 
 
 def _payment(locale: str) -> Section:
-    labels = [str(method.label) for method in PAYMENT_METHODS.values()]
+    methods = offered_payment_methods()
+    labels = [str(method.label) for method in methods]
+    card = (
+        (
+            _(
+                "A card payment is handled by our payment provider, Stripe; the "
+                "order is prepared once Stripe has confirmed the payment to us. An "
+                "order not paid by card within %(minutes)d minutes is cancelled.",
+                minutes=current_app.config["CARD_PAYMENT_EXPIRE_MINUTES"],
+            ),
+        )
+        if CARD in methods
+        else ()
+    )
     return Section(
         "payment",
         _("Payment"),
@@ -217,6 +231,7 @@ def _payment(locale: str) -> Section:
                 "You may pay by: %(methods)s.",
                 methods=format_list(labels, locale=locale),
             ),
+            *card,
             _(
                 "An order paid by bank transfer is prepared once the transfer has "
                 "reached us; an order paid cash on delivery is paid to the carrier "

@@ -382,3 +382,11 @@ def test_an_oversized_webhook_is_refused_unread(app, client):
         headers={"Stripe-Signature": "t=1,v1=00", "Content-Type": "application/json"},
     )
     assert response.status_code == 413
+
+
+def test_the_terms_of_sale_name_card_payment_only_when_offered(app, client):
+    offered = client.get("/terms?lang=en").text
+    app.config["STRIPE_SECRET_KEY"] = None
+    without = client.get("/terms?lang=en").text
+    assert "Card" in offered and "Stripe" in offered
+    assert "Stripe" not in without
