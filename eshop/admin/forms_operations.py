@@ -107,6 +107,15 @@ class RefundForm(FlaskForm):
     )
 
 
+class CardRefundForm(FlaskForm):
+    """Send money back to the card an order was paid with: an amount in euros."""
+
+    amount = PriceField(
+        _l("Amount to refund to the card, in euros"),
+        validators=[InputRequired(message=_l("Give the amount to refund."))],
+    )
+
+
 class CampaignForm(FlaskForm):
     """Write or edit a campaign: a subject line and a Markdown body."""
 

@@ -33,9 +33,10 @@ from eshop.clock import utcnow
 from eshop.emails import normalise_email_or_none
 from eshop.extensions import db
 from eshop.i18n import current_language
+from eshop.money import format_price
 from eshop.orders.invoices import has_invoice, seller_identity
 from eshop.orders.models import Order, OrderLine, OrderStatus
-from eshop.orders.payments import PAYMENT_METHODS
+from eshop.orders.payments import CARD, PAYMENT_METHODS
 from eshop.orders.services import (
     InvalidDeliveryDate,
     InvalidTransition,
@@ -48,10 +49,13 @@ from eshop.orders.services import (
 )
 from eshop.orders.shipping import country_name, method_label
 from eshop.orders.withdrawals import requests_of, shop_date
+from eshop.payments.services import PaymentError, payment_summary, refund_to_card
 from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
+from .card_refunds import attempt_label, refusal
 from .forms_operations import (
+    CardRefundForm,
     DeliverOrderForm,
     OrderActionForm,
     OrderFilterForm,
@@ -176,13 +180,18 @@ def render_detail(
     ship_form: ShipOrderForm | None = None,
     code: int = 200,
     deliver_form: DeliverOrderForm | None = None,
+    refund_form: CardRefundForm | None = None,
 ) -> ResponseReturnValue:
-    """The order page, with the shipping or delivery form's errors when it was
-    refused."""
+    """The order page, with the shipping, delivery or refund form's errors when it
+    was refused."""
     if deliver_form is None:
         deliver_form = DeliverOrderForm(formdata=None)
         deliver_form.delivered_on.data = shop_date(utcnow())
     method = PAYMENT_METHODS.get(order.payment_method)
+    card = payment_summary(order) if order.payment_method == CARD.code else None
+    if card is not None and refund_form is None:
+        refund_form = CardRefundForm(formdata=None)
+        refund_form.amount.data = card["refundable_cents"]
     body = render_template(
         "admin/orders/detail.html",
         order=order,
@@ -191,6 +200,9 @@ def render_detail(
         ship_form=ship_form or ShipOrderForm(),
         deliver_form=deliver_form,
         withdrawals=requests_of(order.id),
+        card=card,
+        refund_form=refund_form,
+        attempt_label=attempt_label,
         ships_before_payment=bool(method and method.ships_before_payment),
         status_label=status_label,
         payment_label=payment_label,
@@ -272,10 +284,56 @@ def change_state(order_id: int, step: str, move: Callable[[], object]) -> Respon
     return redirect(url_for("admin.order_detail", order_id=order_id))
 
 
+CARD_PAID_BY_STRIPE = _l(
+    "Order %(number)s is to be paid by card: only Stripe’s confirmation marks it paid."
+)
+
+
 @bp.post("/orders/<int:order_id>/paid")
 def order_mark_paid(order_id: int) -> ResponseReturnValue:
-    """The payment arrived."""
+    """The payment arrived (a bank transfer, cash on delivery: never a card, whose
+    payment only Stripe's signed word records)."""
+    order = db.get_or_404(Order, order_id)
+    if order.payment_method == CARD.code:
+        if not OrderActionForm().validate():
+            abort(400)
+        flash(str(CARD_PAID_BY_STRIPE) % {"number": order.number}, "error")
+        return redirect(url_for("admin.order_detail", order_id=order_id))
     return change_state(order_id, "paid", lambda: mark_paid(order_id))
+
+
+REFUND_SENT = _l(
+    "%(amount)s is refunded to the card of order %(number)s (Stripe refund %(refund)s)."
+)
+
+
+@bp.post("/orders/<int:order_id>/refund")
+def order_card_refund(order_id: int) -> ResponseReturnValue:
+    """Send an amount back to the card the order was paid with, through Stripe: at
+    most what was paid less the refunds already made."""
+    order = db.get_or_404(Order, order_id)
+    form = CardRefundForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_detail(order, code=400, refund_form=form)
+    back = redirect(url_for("admin.order_detail", order_id=order_id), 303)
+    try:
+        refund = refund_to_card(order_id, form.amount.data)
+    except PaymentError as error:
+        refused = refusal(error, order.number)
+        if refused.nothing_left:
+            flash(refused.message, "error")
+            return back
+        form.amount.errors = [refused.message]
+        return render_detail(order, code=refused.code, refund_form=form)
+    values = {
+        "amount": format_price(refund.amount_cents),
+        "number": order.number,
+        "refund": refund.refund_id,
+    }
+    flash(str(REFUND_SENT) % values, "success")
+    return back
 
 
 @bp.post("/orders/<int:order_id>/shipped")
