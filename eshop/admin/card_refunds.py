@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import stripe
 from flask_babel import lazy_gettext as _l
 
 from eshop.money import format_price
 from eshop.payments.gateway import CardPaymentUnavailable
 from eshop.payments.models import AttemptStatus
 from eshop.payments.services import (
+    AlreadyRefundedToCard,
     NothingToRefund,
     PaymentError,
     RefundFailed,
@@ -45,6 +45,10 @@ UNREACHABLE = _l(
 )
 NOT_SET_UP = _l(
     "Card payment is not set up on this shop (no Stripe keys): nothing was refunded."
+)
+ALREADY_SENT = _l(
+    "This request's refund was already sent to the card (another tab, say): see "
+    "the order's refunds to the card."
 )
 REFUSED = _l(
     "Stripe refused this refund: nothing was recorded. Look at the payment in "
@@ -81,28 +85,20 @@ def refusal(error: PaymentError, order_number: str) -> Refusal:
             return Refusal(str(ALL_REFUNDED) % number, 409, nothing_left=True)
         amount = format_price(error.cap_cents)
         return Refusal(str(TOO_HIGH) % {"amount": amount}, 400)
+    if isinstance(error, AlreadyRefundedToCard):
+        return Refusal(str(ALREADY_SENT), 409, nothing_left=True)
     if isinstance(error, RefundFailed):
         return stripe_refusal(error)
     raise error
 
 
 def stripe_refusal(error: RefundFailed) -> Refusal:
-    """Tell "Stripe said no" (its reason shown) from "Stripe could not be asked".
-
-    ``refund_to_card`` chains what went wrong: Stripe's own error (a declined card),
-    or CardPaymentUnavailable over Stripe's error (any other), or nothing (Stripe
-    answered with a failed refund). A request error Stripe answered (4xx but 429)
-    is a refusal; no answer, a 5xx or too many requests mean trying later.
-    """
-    cause = error.__cause__
-    if isinstance(cause, CardPaymentUnavailable):
-        answer = cause.__cause__
-        if answer is None:
+    """Tell "Stripe said no" (its reason shown) from "Stripe could not be asked"."""
+    if error.unreachable:
+        cause = error.__cause__
+        if isinstance(cause, CardPaymentUnavailable):
             return Refusal(str(NOT_SET_UP), 503)
-        status = answer.http_status if isinstance(answer, stripe.StripeError) else None
-        if status is None or status >= 500 or status == 429:
-            return Refusal(str(UNREACHABLE), 503)
-        cause = answer
-    if isinstance(cause, stripe.StripeError) and cause.user_message:
-        return Refusal(str(REFUSED_SAYING) % {"reason": cause.user_message}, 409)
+        return Refusal(str(UNREACHABLE), 503)
+    if error.reason:
+        return Refusal(str(REFUSED_SAYING) % {"reason": error.reason}, 409)
     return Refusal(str(REFUSED), 409)

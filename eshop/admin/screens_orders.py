@@ -41,7 +41,6 @@ from eshop.orders.services import (
     InvalidDeliveryDate,
     InvalidTransition,
     OrderNotFound,
-    cancel_order,
     confirm_order,
     mark_delivered,
     mark_paid,
@@ -49,7 +48,13 @@ from eshop.orders.services import (
 )
 from eshop.orders.shipping import country_name, method_label
 from eshop.orders.withdrawals import requests_of, shop_date
-from eshop.payments.services import PaymentError, payment_summary, refund_to_card
+from eshop.payments.gateway import CardPaymentUnavailable
+from eshop.payments.services import (
+    PaymentError,
+    call_off_order,
+    payment_summary,
+    refund_to_card,
+)
 from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
@@ -412,8 +417,19 @@ def order_mark_delivered(order_id: int) -> ResponseReturnValue:
 
 @bp.post("/orders/<int:order_id>/cancel")
 def order_cancel(order_id: int) -> ResponseReturnValue:
-    """Call the order off; the service puts the stock back exactly once."""
-    return change_state(order_id, "cancel", lambda: cancel_order(order_id))
+    """Call the order off (a card payment at Stripe first); the service puts the
+    stock back exactly once."""
+    try:
+        return change_state(order_id, "cancel", lambda: call_off_order(order_id))
+    except CardPaymentUnavailable:
+        flash(str(STRIPE_UNREACHABLE_FOR_CANCEL), "error")
+        return redirect(url_for("admin.order_detail", order_id=order_id))
+
+
+STRIPE_UNREACHABLE_FOR_CANCEL = _l(
+    "Stripe could not be reached to call off this order's card payment, so the "
+    "order was not cancelled. Try again in a few minutes."
+)
 
 
 # What the accountant needs, and no more personal data than the customer's name;

@@ -185,17 +185,6 @@ def refund_to_the_card(
     try:
         record_refund(request_id, amount)
     except AlreadyRefunded:
-        if len(card_refunds_for(withdrawal)) < 2:
-            return _already_refunded()  # another tab recorded this very refund
-        # Another tab passed the same checks at the same moment: both reached Stripe.
-        log.warning("withdrawal %d refunded to the card twice", request_id)
-        message = _l(
-            "This refund was already recorded by another tab, and the card was "
-            "refunded a second time: see the order’s refunds to the card."
-        )
-        flash(str(message), "error")
-        return redirect(
-            url_for("admin.order_detail", order_id=withdrawal.order_id), 303
-        )
+        return _already_refunded()  # another tab recorded this very refund
     flash(str(done) % {"amount": format_price(amount)}, "success")
     return _back()

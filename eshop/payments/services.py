@@ -25,7 +25,9 @@ from eshop.orders.models import Order, OrderStatus
 from eshop.orders.payments import CARD
 from eshop.orders.services import (
     InvalidTransition,
+    cancel_order,
     cancel_unpaid_order,
+    get_order,
     order_by_public_id,
     record_payment,
     write_transaction,
@@ -73,7 +75,30 @@ class RefundTooHigh(PaymentError):
 
 
 class RefundFailed(PaymentError):
-    """Stripe refused the refund; nothing was recorded."""
+    """The refund did not go through; nothing was recorded. ``unreachable``: Stripe
+    could not be asked (no keys, no answer, its error or rate limit: try later);
+    otherwise Stripe refused it, saying ``reason`` when it said something."""
+
+    def __init__(
+        self, order_id: int, *, unreachable: bool, reason: str | None = None
+    ) -> None:
+        super().__init__(order_id)
+        self.unreachable = unreachable
+        self.reason = reason
+
+
+class AlreadyRefundedToCard(PaymentError):
+    """This withdrawal request already has its refund to the card."""
+
+
+# Stripe errors that mean "ask again later", not "no".
+STRIPE_UNREACHABLE = (
+    stripe.APIConnectionError,
+    stripe.APIError,
+    stripe.AuthenticationError,
+    stripe.RateLimitError,
+)
+PENDING_REFUND_MINUTES = 10  # a refund row still without Stripe's id after this...
 
 
 def call_stripe(ask: Callable[[stripe.StripeClient], T]) -> T:
@@ -281,10 +306,15 @@ def _retrieve_intent(intent_id: str) -> Any:
     return call_stripe(lambda c: c.v1.payment_intents.retrieve(intent_id))
 
 
+def _metadata(stripe_object: Any, key: str) -> str | None:
+    """A value the shop put in a Stripe object's metadata, if there."""
+    metadata = stripe_object.metadata
+    return metadata[key] if metadata and key in metadata else None
+
+
 def _order_in(stripe_object: Any) -> str | None:
     """The order's public id the shop put in a Stripe object's metadata."""
-    metadata = stripe_object.metadata
-    return metadata["order"] if metadata and "order" in metadata else None
+    return _metadata(stripe_object, "order")
 
 
 def _id_of(value: Any) -> str:
@@ -367,6 +397,8 @@ class Reconciliation:
     failed: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    refunds_found: int = 0  # refunds Stripe made whose id had not been recorded
+    refunds_dropped: int = 0  # refund rows whose call never reached Stripe
 
 
 def reconcile(now: datetime | None = None) -> Reconciliation:
@@ -390,7 +422,39 @@ def reconcile(now: datetime | None = None) -> Reconciliation:
             _reconcile_order(order, cutoff, report)
         except CardPaymentUnavailable:
             report.unreachable.append(order.number)
+    _settle_pending_refunds(now, report)
     return report
+
+
+def _settle_pending_refunds(now: datetime, report: Reconciliation) -> None:
+    """Refund rows left without Stripe's id (the process stopped during the call):
+    record the refund if Stripe made it, or drop the row, which frees the cap."""
+    stale = db.session.execute(
+        db.select(CardRefund, CardPayment.intent_id)
+        .join(CardPayment, CardRefund.card_payment_id == CardPayment.id)
+        .where(
+            CardRefund.refund_id.is_(None),
+            CardRefund.created_at < now - timedelta(minutes=PENDING_REFUND_MINUTES),
+        )
+    ).all()
+    for refund, intent_id in stale:
+        try:
+            made = call_stripe(
+                lambda c, i=intent_id: c.v1.refunds.list(params={"payment_intent": i})
+            )
+        except CardPaymentUnavailable:
+            continue  # next run
+        found = next(
+            (r for r in made.data if _metadata(r, "card_refund") == str(refund.id)),
+            None,
+        )
+        with write_transaction():
+            if found is not None:
+                refund.refund_id = found.id
+                report.refunds_found += 1
+            else:
+                db.session.delete(refund)
+                report.refunds_dropped += 1
 
 
 def _reconcile_order(order: Order, cutoff: datetime, report: Reconciliation) -> None:
@@ -439,6 +503,25 @@ def _called_off(attempt: CardPayment) -> bool:
     return True
 
 
+def call_off_order(order_id: int) -> Order:
+    """Cancel an order (the owner's button), its card payment first: an unpaid card
+    order's PaymentIntents are cancelled at Stripe so none can succeed afterwards.
+    One that went through meanwhile is settled, which makes the order paid, and the
+    cancel is refused (InvalidTransition); CardPaymentUnavailable if Stripe cannot
+    be asked. A paid order is cancelled like any other; its refund is separate."""
+    order = get_order(order_id)
+    if (
+        order.payment_method == CARD.code
+        and order.status == OrderStatus.PENDING_PAYMENT
+    ):
+        for attempt in attempts_of(order_id):
+            if attempt.status not in AttemptStatus.UNSETTLED or not attempt.intent_id:
+                continue
+            if not _called_off(attempt):
+                raise InvalidTransition(order_id)
+    return cancel_order(order_id)
+
+
 # --- refunds ----------------------------------------------------------------------
 
 
@@ -469,6 +552,8 @@ def refund_to_card(
         if attempt is None or attempt.intent_id is None:
             raise NothingToRefund(order_id)
         _lock_payment(attempt.id)
+        if withdrawal_request_id is not None and _refund_for(withdrawal_request_id):
+            raise AlreadyRefundedToCard(withdrawal_request_id)
         cap = refundable_cents(order_id)
         if not 0 < amount_cents <= cap:
             raise RefundTooHigh(cap)
@@ -479,20 +564,34 @@ def refund_to_card(
             withdrawal_request_id=withdrawal_request_id,
         )
         db.session.add(refund)
-    intent_id, key = attempt.intent_id, f"refund-{refund.id}-{attempt.intent_id}"
+    intent_id = attempt.intent_id
     try:
-        answer = call_stripe(
-            lambda c: c.v1.refunds.create(
-                params={"payment_intent": intent_id, "amount": amount_cents},
-                options={"idempotency_key": key},
-            )
+        answer = client().v1.refunds.create(
+            params={
+                "payment_intent": intent_id,
+                "amount": amount_cents,
+                # Lets reconcile find it if this process dies before recording it.
+                "metadata": {"card_refund": str(refund.id)},
+            },
+            options={"idempotency_key": f"refund-{refund.id}-{intent_id}"},
         )
-    except (CardPaymentUnavailable, stripe.CardError) as error:
+    except (CardPaymentUnavailable, *STRIPE_UNREACHABLE) as error:
         _forget_refund(refund)
-        raise RefundFailed(order_id) from error
+        log.warning("refund on %s not sent: %s", intent_id, type(error).__name__)
+        raise RefundFailed(order_id, unreachable=True) from error
+    except stripe.StripeError as error:
+        _forget_refund(refund)
+        log.warning("refund on %s refused: %s", intent_id, type(error).__name__)
+        raise RefundFailed(
+            order_id, unreachable=False, reason=error.user_message
+        ) from error
     if answer.status in ("failed", "canceled"):
         _forget_refund(refund)
-        raise RefundFailed(order_id)
+        raise RefundFailed(
+            order_id,
+            unreachable=False,
+            reason=getattr(answer, "failure_reason", None),
+        )
     with write_transaction():
         refund.refund_id = answer.id
     log.info(
@@ -503,6 +602,17 @@ def refund_to_card(
         answer.status,
     )
     return refund
+
+
+def _refund_for(withdrawal_request_id: int) -> bool:
+    return (
+        db.session.execute(
+            db.select(CardRefund.id).where(
+                CardRefund.withdrawal_request_id == withdrawal_request_id
+            )
+        ).first()
+        is not None
+    )
 
 
 def _lock_payment(attempt_id: int) -> None:

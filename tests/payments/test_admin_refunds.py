@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from stripe import StripeClient
 
 from eshop.admin.services import create_or_reset_owner
 from eshop.clock import utcnow
@@ -16,11 +17,12 @@ from eshop.extensions import db as _db
 from eshop.orders.models import Order
 from eshop.orders.withdrawal_models import WithdrawalRequest
 from eshop.orders.withdrawals import ask_to_cancel
-from eshop.payments.models import CardRefund
+from eshop.payments.models import CardPayment, CardRefund
 from eshop.payments.services import attempts_of
 from tests.admin.conftest import AdminActions, csrf_token_in
 from tests.admin.test_orders import make_order
 from tests.admin.test_withdrawals import delivered_order
+from tests.cart.catalogue import stock_of
 from tests.payments.cards import place_card_order
 from tests.payments.test_card_flow import pay_page
 from tests.payments.test_refunds import (
@@ -32,6 +34,7 @@ from tests.payments.test_refunds import (
     stripe_api,
     unreachable_stripe,
 )
+from tests.stripe_server import SECRET_KEY
 
 
 @pytest.fixture
@@ -438,3 +441,19 @@ def test_a_withdrawal_refund_of_another_payment_method_stays_a_record(app, owner
     assert request_row(app, request_id).refund_cents == 1000
     with app.app_context():
         assert _db.session.execute(_db.select(CardRefund)).first() is None
+
+
+def test_cancelling_an_unpaid_card_order_calls_its_payment_off_first(
+    app, client, owner, stripe
+):
+    order_id, public_id, product_id = place_card_order(app, stock=5, quantity=2)
+    client.get(f"/orders/{public_id}/pay")  # its PaymentIntent waits for a card
+    owner.post(f"/admin/orders/{order_id}/cancel")
+    with app.app_context():
+        assert _db.session.get(Order, order_id).status == "cancelled"
+        intent_id = _db.session.execute(
+            _db.select(CardPayment.intent_id).where(CardPayment.order_id == order_id)
+        ).scalar_one()
+    api = StripeClient(SECRET_KEY, base_addresses={"api": stripe.base_url})
+    assert api.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert stock_of(app, product_id) == 5

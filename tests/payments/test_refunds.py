@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from stripe import StripeClient
 
 from eshop.extensions import db as _db
@@ -22,6 +24,7 @@ from eshop.orders.withdrawals import ask_to_cancel
 from eshop.payments import gateway, services
 from eshop.payments.models import AttemptStatus, CardPayment, CardRefund
 from eshop.payments.services import (
+    AlreadyRefundedToCard,
     NothingToRefund,
     RefundFailed,
     RefundTooHigh,
@@ -231,7 +234,7 @@ def test_a_refund_while_stripe_is_unreachable_is_not_recorded(app, stripe, paid)
     unreachable_stripe(app)
     with pytest.raises(RefundFailed) as failed:
         refund(app, paid.id, 500)
-    assert isinstance(failed.value.__cause__, gateway.CardPaymentUnavailable)
+    assert failed.value.unreachable
     assert recorded(app, paid.id) == []
     assert left_to_refund(app, paid.id) == paid.total_cents
     assert refunds_at_stripe(stripe, paid.intent_id) == []
@@ -281,3 +284,36 @@ def test_two_refunds_at_once_cannot_pass_the_cap_together(
     assert sorted(outcomes) == ["refunded", "refused"]
     assert [a for _, a in recorded(app, paid.id)] == [amount]
     assert [a for _, a in refunds_at_stripe(stripe, paid.intent_id)] == [amount]
+
+
+def test_a_withdrawal_is_refunded_to_the_card_once(app, stripe, paid):
+    with app.app_context():
+        request_id = ask_to_cancel(paid.id).request.id
+        refund_to_card(paid.id, 300, withdrawal_request_id=request_id)
+        with pytest.raises(AlreadyRefundedToCard):
+            refund_to_card(paid.id, 300, withdrawal_request_id=request_id)
+    assert [amount for _, amount in refunds_at_stripe(stripe, paid.intent_id)] == [300]
+
+
+def test_reconcile_settles_a_refund_left_without_stripe_s_id(app, stripe, paid, runner):
+    """The process stopped between Stripe's answer and recording it: reconcile
+    records the refund Stripe made, and drops a row Stripe never heard of."""
+    with app.app_context():
+        made = refund_to_card(paid.id, 400)
+        made_id, stripe_id = made.id, made.refund_id
+        made.refund_id = None
+        lost = CardRefund(
+            order_id=paid.id,
+            card_payment_id=made.card_payment_id,
+            amount_cents=200,
+        )
+        _db.session.add(lost)
+        _db.session.commit()
+        lost_id = lost.id
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    with time_machine.travel(later, tick=False):
+        result = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _db.session.get(CardRefund, made_id).refund_id == stripe_id
+        assert _db.session.get(CardRefund, lost_id) is None
