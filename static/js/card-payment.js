@@ -25,6 +25,26 @@
   function busy(isBusy) {
     payButton.disabled = isBusy;
     say(isBusy ? root.dataset.working : "");
+    // Disabling the focused button dropped the keyboard's place: give it back.
+    var focused = document.activeElement;
+    if (!isBusy && (!focused || focused === document.body)) {
+      payButton.focus();
+    }
+  }
+
+  // The button just pressed is gone: take the keyboard to the card field. Stripe's
+  // field is a frame, focused once ready; a stand-in's may be plain inputs.
+  function focusCardField() {
+    if (typeof card.focus === "function") {
+      card.on("ready", function () {
+        card.focus();
+      });
+      return;
+    }
+    var input = form.querySelector("#card-element input");
+    if (input) {
+      input.focus();
+    }
   }
 
   // POST to the shop with the CSRF token; the answer is {state, message?, ...}.
@@ -60,10 +80,13 @@
     loadStripe()
       .then(function () {
         stripe = window.Stripe(root.dataset.publishableKey);
-        card = stripe.elements().create("card");
+        // The card field speaks the page's language, not the browser's.
+        var locale = document.documentElement.lang || "auto";
+        card = stripe.elements({ locale: locale }).create("card");
         card.mount("#card-element");
         start.hidden = true;
         form.hidden = false;
+        focusCardField();
       })
       .catch(function () {
         start.disabled = false;
