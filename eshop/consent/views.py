@@ -66,6 +66,11 @@ def lifetime_label(spec: CookieSpec) -> str:
     """A cookie's lifetime in words: the browser session, days or months."""
     if spec.max_age is None:
         return str(_l("Until you close the browser"))
+    seconds = int(spec.max_age.total_seconds())
+    if seconds < 3600:
+        return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+    if seconds < 86400:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
     days = spec.max_age.days
     if days < 60:
         return ngettext("%(num)d day", "%(num)d days", days)
@@ -194,6 +199,7 @@ def policy_json() -> ResponseReturnValue:
             "party": spec.party,
             "host": spec.host,
             "http_only": spec.http_only,
+            "page": spec.page,  # the one page that sets it, or None: every page
         }
         for spec in service.registry()
     ]

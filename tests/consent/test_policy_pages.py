@@ -22,6 +22,7 @@ def test_policy_json_lists_every_registered_cookie(app, client):
         "party": "first",
         "host": None,
         "http_only": True,
+        "page": None,
     }
     assert by_name["session"]["max_age_seconds"] is None
     assert by_name["datr"]["party"] == "third"

@@ -62,11 +62,6 @@ def test_the_cookie_policy_lists_stripe_cookies_of_the_payment_page(
     assert rows["__stripe_mid"][2] == year
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/cookies shows a lifetime under a day as '0 days' (consent.views."
-    "lifetime_label; asked for in notes/requests.md)",
-)
 @pytest.mark.parametrize("takes_cards", ["cards taken"], indirect=True)
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_half_hour_stripe_session_cookie_says_so(client, lang):
@@ -95,5 +90,6 @@ def test_cookies_json_lists_stripe_cookies_of_the_payment_page(
         assert cookie["host"] == "stripe.com"
         assert cookie["http_only"] is False  # Stripe.js writes them from script
         assert page_words in cookie["purpose"]
+        assert cookie["page"] == "payments.pay"
     assert cookies["__stripe_mid"]["max_age_seconds"] == 365 * 24 * 3600
     assert cookies["__stripe_sid"]["max_age_seconds"] == 30 * 60
