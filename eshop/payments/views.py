@@ -126,7 +126,7 @@ def pay(public_id: str) -> ResponseReturnValue:
         return _unavailable(order, TOO_MANY, 409)
     if attempt.status == AttemptStatus.CONFIRMED:
         response = _private(render_template("payments/confirming.html", order=order))
-        response.headers["Refresh"] = "2"  # Stripe's word usually comes within seconds
+        response.headers["Refresh"] = "1"  # Stripe's word usually comes within seconds
         return response
     declined = any(
         a.status == AttemptStatus.FAILED for a in services.attempts_of(order.id)
