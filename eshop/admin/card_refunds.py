@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from eshop.money import format_price
-from eshop.payments.gateway import CardPaymentUnavailable
-from eshop.payments.models import AttemptStatus
-from eshop.payments.services import (
+from eshop.payments.errors import (
     AlreadyRefundedToCard,
     NothingToRefund,
     PaymentError,
     RefundFailed,
     RefundTooHigh,
 )
+from eshop.payments.gateway import CardPaymentUnavailable
+from eshop.payments.models import AttemptStatus
 
 ATTEMPT_LABELS = {
     AttemptStatus.OPEN: _l("Waiting for the card"),
@@ -28,7 +28,8 @@ ATTEMPT_LABELS = {
     AttemptStatus.SUCCEEDED: _l("Succeeded"),
     AttemptStatus.FAILED: _l("Declined or failed"),
     AttemptStatus.CANCELED: _l("Called off (order expired)"),
-    AttemptStatus.MISMATCH: _l("Other amount or currency: check it in Stripe"),
+    AttemptStatus.RETURN_DUE: _l("Not usable by the order: to be given back"),
+    AttemptStatus.RETURNED: _l("Not usable by the order: given back in full"),
 }
 
 NOTHING_PAID = _l(
@@ -42,6 +43,10 @@ TOO_HIGH = _l(
 UNREACHABLE = _l(
     "Stripe could not be reached: nothing was refunded or recorded. Try again in a "
     "few minutes."
+)
+UNANSWERED = _l(
+    "Stripe did not answer: the refund may have been made. It shows as on its way "
+    "to Stripe until the next reconcile (within minutes) records it or drops it."
 )
 NOT_SET_UP = _l(
     "Card payment is not set up on this shop (no Stripe keys): nothing was refunded."
@@ -93,7 +98,10 @@ def refusal(error: PaymentError, order_number: str) -> Refusal:
 
 
 def stripe_refusal(error: RefundFailed) -> Refusal:
-    """Tell "Stripe said no" (its reason shown) from "Stripe could not be asked"."""
+    """Tell "Stripe said no" (its reason shown) from "Stripe could not be asked"
+    and from "Stripe did not answer" (the refund may be made: reconcile tells)."""
+    if error.unknown:
+        return Refusal(str(UNANSWERED), 503)
     if error.unreachable:
         cause = error.__cause__
         if isinstance(cause, CardPaymentUnavailable):

@@ -48,13 +48,10 @@ from eshop.orders.services import (
 )
 from eshop.orders.shipping import country_name, method_label
 from eshop.orders.withdrawals import requests_of, shop_date
+from eshop.payments.errors import PaymentError
 from eshop.payments.gateway import CardPaymentUnavailable
-from eshop.payments.services import (
-    PaymentError,
-    call_off_order,
-    payment_summary,
-    refund_to_card,
-)
+from eshop.payments.refunds import payment_summary, refund_to_card
+from eshop.payments.services import call_off_order
 from eshop.vat import VatLine, vat_breakdown
 
 from .blueprint import bp
@@ -193,7 +190,7 @@ def render_detail(
         deliver_form = DeliverOrderForm(formdata=None)
         deliver_form.delivered_on.data = shop_date(utcnow())
     method = PAYMENT_METHODS.get(order.payment_method)
-    card = payment_summary(order) if order.payment_method == CARD.code else None
+    card = payment_summary(order.id) if order.payment_method == CARD.code else None
     if card is not None and refund_form is None:
         refund_form = CardRefundForm(formdata=None)
         refund_form.amount.data = card["refundable_cents"]
@@ -415,6 +412,12 @@ def order_mark_delivered(order_id: int) -> ResponseReturnValue:
         return render_detail(order, code=400, deliver_form=form)
 
 
+STRIPE_UNREACHABLE_FOR_CANCEL = _l(
+    "Stripe could not be reached to call off this order's card payment, so the "
+    "order was not cancelled. Try again in a few minutes."
+)
+
+
 @bp.post("/orders/<int:order_id>/cancel")
 def order_cancel(order_id: int) -> ResponseReturnValue:
     """Call the order off (a card payment at Stripe first); the service puts the
@@ -424,12 +427,6 @@ def order_cancel(order_id: int) -> ResponseReturnValue:
     except CardPaymentUnavailable:
         flash(str(STRIPE_UNREACHABLE_FOR_CANCEL), "error")
         return redirect(url_for("admin.order_detail", order_id=order_id))
-
-
-STRIPE_UNREACHABLE_FOR_CANCEL = _l(
-    "Stripe could not be reached to call off this order's card payment, so the "
-    "order was not cancelled. Try again in a few minutes."
-)
 
 
 # What the accountant needs, and no more personal data than the customer's name;

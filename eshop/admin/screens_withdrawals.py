@@ -29,8 +29,9 @@ from eshop.orders.withdrawals import (
     record_refund,
     requests_query,
 )
+from eshop.payments.errors import PaymentError
 from eshop.payments.models import CardRefund
-from eshop.payments.services import PaymentError, refund_to_card, refunds_of
+from eshop.payments.refunds import refund_to_card, refunds_of
 
 from .blueprint import bp
 from .card_refunds import refusal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -21,11 +22,16 @@ class AttemptStatus:
     CONFIRMED = "confirmed"  # confirmed; Stripe's succeeded event not yet received
     SUCCEEDED = "succeeded"  # Stripe said so (signed event or reconcile)
     FAILED = "failed"  # declined or failed: a new attempt starts on the next card
-    CANCELED = "canceled"  # called off at Stripe (the order expired)
-    MISMATCH = "mismatch"  # succeeded for another amount or currency: owner checks
+    CANCELED = "canceled"  # called off at Stripe (the order expired or was cancelled)
+    # Money taken that the order cannot use: a second payment, one for a cancelled
+    # order, or for another amount or currency. It goes back to the card in full.
+    RETURN_DUE = "return_due"
+    RETURNED = "returned"
 
-    ALL = (OPEN, CONFIRMED, SUCCEEDED, FAILED, CANCELED, MISMATCH)
+    ALL = (OPEN, CONFIRMED, SUCCEEDED, FAILED, CANCELED, RETURN_DUE, RETURNED)
     UNSETTLED = (OPEN, CONFIRMED)
+    # Stripe's word that money was taken may still come for these.
+    TAKEABLE = (OPEN, CONFIRMED, FAILED)
 
 
 def _payment_reference(description: str) -> dict:
@@ -41,7 +47,7 @@ class CardPayment(db.Model):
         UniqueConstraint("order_id", "attempt", name="uq_card_payment_attempt"),
         CheckConstraint(
             "status IN ('open', 'confirmed', 'succeeded', 'failed', 'canceled', "
-            "'mismatch')",
+            "'return_due', 'returned')",
             name="status",
         ),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -85,6 +91,11 @@ class CardRefund(db.Model):
         String(255),
         unique=True,
         info=_payment_reference("Stripe's id of a refund to the card"),
+    )
+    # Random: the refund's idempotency key and its mark in Stripe's metadata, by
+    # which reconcile finds a refund whose answer was lost.
+    token: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(16)
     )
     amount_cents: Mapped[int]
     # The withdrawal (or cancellation) request this refund settles, if any.

@@ -36,7 +36,15 @@ from eshop.personal_data import register_purge
 from eshop.security import allow_csp_source
 
 from . import gateway, services
-from .gateway import CardPaymentUnavailable
+from .attempts import attempts_of
+from .errors import (
+    CardDeclined,
+    NotPayable,
+    PaymentError,
+    SetupRefused,
+    TooManyAttempts,
+)
+from .gateway import CardPaymentUnavailable, StripeRefused
 from .models import AttemptStatus
 
 bp = Blueprint("payments", __name__)
@@ -54,6 +62,7 @@ STRIPE_JS_EXTRA = (
     ("frame-src", "https://hooks.stripe.com"),
 )
 WEBHOOK_MAX_BYTES = 512 * 1024  # Stripe's events weigh a few kilobytes
+CARD_CALL_MAX_BYTES = 4096  # the charge call sends an id, nothing more
 PAYMENT_CALLS = "20 per hour"  # per client: card testing is what this limits
 
 UNAVAILABLE = _l("Card payment is not available at the moment. Please try again.")
@@ -120,17 +129,15 @@ def pay(public_id: str) -> ResponseReturnValue:
         attempt = services.refresh_attempt(order)
         if attempt is None or attempt.status != AttemptStatus.CONFIRMED:
             attempt = services.open_attempt(order)
-    except CardPaymentUnavailable:
+    except (CardPaymentUnavailable, StripeRefused, NotPayable):
         return _unavailable(order, UNAVAILABLE, 503)
-    except services.TooManyAttempts:
+    except TooManyAttempts:
         return _unavailable(order, TOO_MANY, 409)
     if attempt.status == AttemptStatus.CONFIRMED:
         response = _private(render_template("payments/confirming.html", order=order))
         response.headers["Refresh"] = "1"  # Stripe's word usually comes within seconds
         return response
-    declined = any(
-        a.status == AttemptStatus.FAILED for a in services.attempts_of(order.id)
-    )
+    declined = any(a.status == AttemptStatus.FAILED for a in attempts_of(order.id))
     _allow_stripe()
     return _private(
         render_template("payments/pay.html", order=order, declined=declined)
@@ -147,8 +154,25 @@ def _payable(public_id: str) -> Order | ResponseReturnValue:
         abort(404)
     try:
         return services.payable_order(public_id)
-    except services.NotPayable:
+    except NotPayable:
         return _answer("done", 409, next=url_for("orders.status", public_id=public_id))
+
+
+# What a payment call's refusal tells the page: its state, status and message.
+REFUSALS: tuple[tuple[type[Exception], str, int, object], ...] = (
+    (CardDeclined, "declined", 402, DECLINED),
+    (SetupRefused, "refused", 400, UNREADABLE),
+    (TooManyAttempts, "refused", 409, TOO_MANY),
+    (CardPaymentUnavailable, "unavailable", 503, UNAVAILABLE),
+    (StripeRefused, "unavailable", 503, UNAVAILABLE),
+)
+
+
+def _refusal(error: Exception) -> ResponseReturnValue:
+    for kind, state, status, message in REFUSALS:
+        if isinstance(error, kind):
+            return _answer(state, status, message=message)
+    raise error
 
 
 @bp.post("/orders/<public_id>/pay/setup")
@@ -160,18 +184,8 @@ def setup(public_id: str) -> ResponseReturnValue:
         return order
     try:
         secret = services.start_card_entry(order)
-    except services.TooManyAttempts:
-        return _answer(
-            "refused",
-            409,
-            message=TOO_MANY,
-        )
-    except CardPaymentUnavailable:
-        return _answer(
-            "unavailable",
-            503,
-            message=UNAVAILABLE,
-        )
+    except (PaymentError, CardPaymentUnavailable, StripeRefused) as error:
+        return _refusal(error)
     return _answer("ready", client_secret=secret)
 
 
@@ -179,47 +193,25 @@ def setup(public_id: str) -> ResponseReturnValue:
 @limiter.limit(PAYMENT_CALLS)
 def card(public_id: str) -> ResponseReturnValue:
     """Charge the card the shopper just set up with Stripe.js (its SetupIntent id)."""
+    if (request.content_length or 0) > CARD_CALL_MAX_BYTES:
+        abort(413)  # before anything reads the body
     order = _payable(public_id)
     if not isinstance(order, Order):
         return order
-    request.max_content_length = 4096  # an id, nothing more
-    payload = request.get_json(silent=True) or {}
-    setup_intent = payload.get("setup_intent")
+    payload = request.get_json(silent=True)
+    setup_intent = payload.get("setup_intent") if isinstance(payload, dict) else None
     if not isinstance(setup_intent, str) or not STRIPE_ID.fullmatch(setup_intent):
-        return _answer(
-            "refused",
-            400,
-            message=UNREADABLE,
-        )
+        return _answer("refused", 400, message=UNREADABLE)
     pay_url = url_for("payments.pay", public_id=public_id)
     try:
         outcome = services.pay_with_card(order, setup_intent)
-    except services.CardDeclined:
-        return _answer("declined", 402, message=DECLINED)
-    except services.SetupRefused:
-        return _answer(
-            "refused",
-            400,
-            message=UNREADABLE,
-        )
-    except services.TooManyAttempts:
-        return _answer(
-            "refused",
-            409,
-            message=TOO_MANY,
-        )
-    except CardPaymentUnavailable:
-        return _answer(
-            "unavailable",
-            503,
-            message=UNAVAILABLE,
-        )
+    except (PaymentError, CardPaymentUnavailable, StripeRefused) as error:
+        return _refusal(error)
     if outcome.state == "declined":
         return _answer("declined", 402, message=DECLINED)
     if outcome.state == "requires_action":
-        return _answer(
-            "requires_action", client_secret=outcome.client_secret or "", next=pay_url
-        )
+        secret = outcome.client_secret or ""
+        return _answer("requires_action", client_secret=secret, next=pay_url)
     return _answer(outcome.state, next=pay_url)
 
 

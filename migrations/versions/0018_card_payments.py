@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('amount_cents', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status IN ('open', 'confirmed', 'succeeded', 'failed', 'canceled', 'mismatch')", name=op.f('ck_card_payment_status')),
+    sa.CheckConstraint("status IN ('open', 'confirmed', 'succeeded', 'failed', 'canceled', 'return_due', 'returned')", name=op.f('ck_card_payment_status')),
     sa.CheckConstraint('amount_cents > 0', name=op.f('ck_card_payment_amount_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_card_payment_order_id_customer_order'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_card_payment')),
@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('card_payment_id', sa.Integer(), nullable=False),
     sa.Column('refund_id', sa.String(length=255), nullable=True),
     sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
     sa.Column('withdrawal_request_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_cents > 0', name=op.f('ck_card_refund_amount_positive')),
@@ -56,7 +57,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_card_refund_order_id_customer_order'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['withdrawal_request_id'], ['withdrawal_request.id'], name=op.f('fk_card_refund_withdrawal_request_id_withdrawal_request'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_card_refund')),
-    sa.UniqueConstraint('refund_id', name=op.f('uq_card_refund_refund_id'))
+    sa.UniqueConstraint('refund_id', name=op.f('uq_card_refund_refund_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_card_refund_token'))
     )
     with op.batch_alter_table('card_refund', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_card_refund_card_payment_id'), ['card_payment_id'], unique=False)

@@ -18,6 +18,8 @@ from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
 from eshop.orders.models import Order
 from eshop.orders.services import InvalidTransition, mark_paid
+from eshop.orders.withdrawals import ask_to_cancel
+from eshop.payments import services
 from eshop.payments.models import AttemptStatus, CardPayment, StripeEvent
 from tests.cart.catalogue import add_product, set_cart, stock_of
 from tests.payments.cards import (
@@ -200,12 +202,15 @@ def test_a_forged_or_stale_event_is_refused_and_changes_nothing(
 
 
 def test_an_event_for_another_amount_does_not_pay_the_order(app, client, stripe, api):
+    """Money taken for another amount is given back, and the order still waits."""
     order_id, public_id, _ = place_card_order(app)
     pay_by_card(client, stripe, public_id)
     intent = {**intent_of(app, api, order_id), "amount": 100}
     assert deliver(client, event("payment_intent.succeeded", intent)).status_code == 200
     assert order_row(app, order_id).status == "pending_payment"
-    assert attempts(app, order_id) == [(1, AttemptStatus.MISMATCH)]
+    assert attempts(app, order_id) == [(1, AttemptStatus.RETURNED)]
+    refunds = api.v1.refunds.list(params={"payment_intent": intent["id"]}).data
+    assert len(refunds) == 1
 
 
 def test_the_webhook_may_come_before_the_browser(app, client, stripe, api):
@@ -390,3 +395,130 @@ def test_the_terms_of_sale_name_card_payment_only_when_offered(app, client):
     without = client.get("/terms?lang=en").text
     assert "Card" in offered and "Stripe" in offered
     assert "Stripe" not in without
+
+
+def test_a_failed_payment_event_lets_the_shopper_try_again(app, client, stripe, api):
+    order_id, public_id, _ = place_card_order(app)
+    pay_page(client, public_id)
+    intent = {**intent_of(app, api, order_id), "status": "requires_payment_method"}
+    response = deliver(client, event("payment_intent.payment_failed", intent))
+    assert response.status_code == 200
+    assert attempts(app, order_id) == [(1, AttemptStatus.FAILED)]
+    assert "Your last card was declined" in pay_page(client, public_id).text
+    assert attempts(app, order_id)[-1] == (2, AttemptStatus.OPEN)
+
+
+def test_a_stale_failure_event_does_not_undo_a_confirmation(app, client, stripe, api):
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    intent = intent_of(app, api, order_id)  # succeeded at Stripe
+    deliver(client, event("payment_intent.payment_failed", intent, "evt_late"))
+    assert attempts(app, order_id) == [(1, AttemptStatus.CONFIRMED)]
+
+
+def test_a_late_answer_does_not_reopen_a_settled_attempt(app, client, stripe, api):
+    """The event is handled while the charge call is still on its way back: its
+    answer ('confirmed') must not move the settled attempt back."""
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    intent = intent_of(app, api, order_id)
+    deliver(client, event("payment_intent.succeeded", intent))
+    with app.app_context():
+        attempt = _db.session.execute(
+            _db.select(CardPayment).where(CardPayment.order_id == order_id)
+        ).scalar_one()
+        with app.test_request_context():
+            outcome = services._outcome(
+                attempt, api.v1.payment_intents.retrieve(intent["id"])
+            )
+    assert outcome.state == "confirming"
+    assert attempts(app, order_id) == [(1, AttemptStatus.SUCCEEDED)]
+
+
+def test_a_webhook_after_reconcile_changes_nothing(app, client, stripe, api, runner):
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    runner.invoke(args=["payments", "reconcile"])
+    order = order_row(app, order_id)
+    assert order.status == "paid"
+    deliver(client, event("payment_intent.succeeded", intent_of(app, api, order_id)))
+    assert order_row(app, order_id).invoice_number == order.invoice_number
+    assert status_mails(app, order.number) == 1
+    assert attempts(app, order_id) == [(1, AttemptStatus.SUCCEEDED)]
+
+
+def test_an_unknown_set_up_is_a_400(app, client, stripe):
+    _, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    answer = ask(client, public_id, "card", token, {"setup_intent": "seti_unknown1"})
+    assert answer.status_code == 400
+
+
+def test_an_oversized_charge_call_is_refused_unread(app, client, stripe):
+    _, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    body = {"setup_intent": "seti_x", "padding": "x" * 300_000}
+    assert ask(client, public_id, "card", token, body).status_code == 413
+
+
+def test_a_second_payment_of_a_paid_order_goes_back(app, client, stripe, api):
+    """Two tabs, two cards: the second payment Stripe takes is given back."""
+    order_id, public_id, _ = place_card_order(app)
+    pay_by_card(client, stripe, public_id)
+    deliver(client, event("payment_intent.succeeded", intent_of(app, api, order_id)))
+    order = order_row(app, order_id)
+    second = api.v1.payment_intents.create(
+        params={
+            "amount": order.total_cents,
+            "currency": "eur",
+            "metadata": {"order": public_id},
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+        }
+    )
+    with app.app_context():
+        _db.session.add(
+            CardPayment(
+                order_id=order_id,
+                attempt=2,
+                intent_id=second.id,
+                amount_cents=order.total_cents,
+                status=AttemptStatus.CONFIRMED,
+            )
+        )
+        _db.session.commit()
+    deliver(client, event("payment_intent.succeeded", second.to_dict(), "evt_2"))
+    assert attempts(app, order_id) == [
+        (1, AttemptStatus.SUCCEEDED),
+        (2, AttemptStatus.RETURNED),
+    ]
+    assert len(api.v1.refunds.list(params={"payment_intent": second.id}).data) == 1
+    assert order_row(app, order_id).status == "paid"
+
+
+def test_the_shopper_cancelling_during_a_payment_gets_it_back(app, client, stripe, api):
+    order_id, public_id, product_id = place_card_order(app, stock=5, quantity=2)
+    pay_by_card(client, stripe, public_id)  # confirmed, Stripe's word not in yet
+    with app.app_context():
+        ask_to_cancel(order_id)
+    assert order_row(app, order_id).status == "cancelled"
+    intent = intent_of(app, api, order_id)
+    deliver(client, event("payment_intent.succeeded", intent))
+    assert order_row(app, order_id).status == "cancelled"
+    assert attempts(app, order_id) == [(1, AttemptStatus.RETURNED)]
+    assert len(api.v1.refunds.list(params={"payment_intent": intent["id"]}).data) == 1
+    assert stock_of(app, product_id) == 5
+
+
+def test_an_intent_stripe_does_not_know_lets_the_order_expire(
+    app, client, stripe, runner
+):
+    """Intents made under other keys (test keys, say, before going live) are gone
+    for Stripe: the order expires all the same instead of holding its stock."""
+    order_id, public_id, product_id = place_card_order(app, stock=5, quantity=2)
+    pay_page(client, public_id)
+    stripe.flush()
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31), tick=False):
+        result = runner.invoke(args=["payments", "reconcile"])
+    assert "1 expired" in result.output, result.output
+    assert stock_of(app, product_id) == 5

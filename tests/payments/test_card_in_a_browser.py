@@ -42,7 +42,7 @@ from tests.stripe_server import LocalStripe
 pytestmark = pytest.mark.browser
 
 # localstripe sends its event a second after the payment and the waiting page
-# refreshes every two: a paid order shows well within this.
+# refreshes every second: a paid order shows well within this.
 PAID_WITHIN_MS = 15_000
 
 TEXTS = {

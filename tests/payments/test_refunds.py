@@ -21,17 +21,15 @@ from eshop.extensions import db as _db
 from eshop.orders.models import Order
 from eshop.orders.services import cancel_unpaid_order
 from eshop.orders.withdrawals import ask_to_cancel
-from eshop.payments import gateway, services
-from eshop.payments.models import AttemptStatus, CardPayment, CardRefund
-from eshop.payments.services import (
+from eshop.payments import gateway, refunds
+from eshop.payments.errors import (
     AlreadyRefundedToCard,
     NothingToRefund,
     RefundFailed,
     RefundTooHigh,
-    payment_summary,
-    refund_to_card,
-    refundable_cents,
 )
+from eshop.payments.models import AttemptStatus, CardPayment, CardRefund
+from eshop.payments.refunds import payment_summary, refund_to_card, refundable_cents
 from tests.cart.catalogue import add_product
 from tests.orders.test_withdrawal import place
 from tests.payments.cards import event, place_card_order
@@ -128,7 +126,7 @@ def test_a_partial_refund_then_the_rest(app, stripe, paid):
         [(first.refund_id, 500), (rest.refund_id, paid.total_cents - 500)]
     )
     with app.app_context():
-        summary = payment_summary(_db.session.get(Order, paid.id))
+        summary = payment_summary(paid.id)
     assert summary["refundable_cents"] == 0
     assert [r.amount_cents for r in summary["refunds"]] == [500, paid.total_cents - 500]
 
@@ -181,15 +179,19 @@ def test_an_order_paid_another_way_has_nothing_to_refund(app):
         refund(app, order_id, 100)
 
 
-def test_an_order_paid_after_it_was_cancelled_can_be_refunded(app, client, stripe):
+def test_a_payment_for_a_cancelled_order_goes_back_by_itself(app, client, stripe):
     late = card_order_paid(app, client, stripe, cancel_first=True)
     with app.app_context():
         assert _db.session.get(Order, late.id).status == "cancelled"
-    assert left_to_refund(app, late.id) == late.total_cents
-    refund(app, late.id, late.total_cents)
+        status = _db.session.execute(
+            _db.select(CardPayment.status).where(CardPayment.order_id == late.id)
+        ).scalar_one()
+    assert status == AttemptStatus.RETURNED
     assert [a for _, a in refunds_at_stripe(stripe, late.intent_id)] == [
         late.total_cents
     ]
+    assert [a for _, a in recorded(app, late.id)] == [late.total_cents]
+    assert left_to_refund(app, late.id) == 0
 
 
 def test_a_refund_keeps_the_withdrawal_it_settles(app, paid):
@@ -230,14 +232,34 @@ def unreachable_stripe(app) -> None:
     )
 
 
-def test_a_refund_while_stripe_is_unreachable_is_not_recorded(app, stripe, paid):
+def test_a_refund_stripe_does_not_answer_stays_pending_until_reconcile(
+    app, stripe, paid, runner
+):
+    """No answer: Stripe may have made it, so the amount stays held (no second
+    refund on a retry) until reconcile finds Stripe never did, and frees it."""
     unreachable_stripe(app)
+    with pytest.raises(RefundFailed) as failed:
+        refund(app, paid.id, 500)
+    assert failed.value.unknown
+    assert recorded(app, paid.id) == [(None, 500)]
+    assert left_to_refund(app, paid.id) == paid.total_cents - 500
+
+    gateway.init_app(app)  # Stripe answers again
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11), tick=False):
+        result = runner.invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert recorded(app, paid.id) == []
+    assert left_to_refund(app, paid.id) == paid.total_cents
+    assert refunds_at_stripe(stripe, paid.intent_id) == []
+
+
+def test_a_refund_without_keys_is_not_recorded(app, stripe, paid):
+    app.config["STRIPE_SECRET_KEY"] = None
     with pytest.raises(RefundFailed) as failed:
         refund(app, paid.id, 500)
     assert failed.value.unreachable
     assert recorded(app, paid.id) == []
     assert left_to_refund(app, paid.id) == paid.total_cents
-    assert refunds_at_stripe(stripe, paid.intent_id) == []
 
 
 # --- at the same moment -------------------------------------------------------------
@@ -252,14 +274,14 @@ def test_two_refunds_at_once_cannot_pass_the_cap_together(
     Each reads what is left to refund and then waits a little before writing its
     refund, so that without a lock both would read the same amount left.
     """
-    read_left = services.refundable_cents
+    read_left = refunds.refundable_cents
 
     def slow_read(order_id: int) -> int:
         left = read_left(order_id)
         time.sleep(0.3)
         return left
 
-    monkeypatch.setattr(services, "refundable_cents", slow_read)
+    monkeypatch.setattr(refunds, "refundable_cents", slow_read)
     amount = paid.total_cents * 6 // 10
     start = threading.Barrier(2)
     outcomes: list[str] = []
