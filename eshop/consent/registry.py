@@ -280,17 +280,22 @@ def build_registry(
     return Registry(specs, text_version=text_version)
 
 
-# Set by Stripe.js, which the card payment page loads when the shopper asks for the
-# card field: fraud prevention for the payment asked for, so technical (no consent
-# needed), and on that page only. Lifetimes as Stripe documents them.
+# Written by Stripe.js (a third party's script) under the shop's own address, when
+# the card payment page loads it at the shopper's request: fraud prevention for the
+# payment asked for, so technical (no consent needed). Lifetimes as Stripe documents
+# them.
 STRIPE_COOKIES = (
     CookieSpec(
         "__stripe_mid",
         Category.TECHNICAL,
-        "Set by Stripe, our payment provider, on the card payment page only: "
-        "recognises the device to detect card fraud.",
-        "Déposé par Stripe, notre prestataire de paiement, sur la seule page de "
-        "paiement par carte : reconnaît l'appareil pour détecter la fraude à la carte.",
+        "Written by the script of Stripe, our payment provider, when the card "
+        "payment page shows its card field (nowhere else); kept under this shop's "
+        "address, where the shop does not read it: recognises the device to detect "
+        "card fraud.",
+        "Écrit par le script de Stripe, notre prestataire de paiement, quand la page "
+        "de paiement par carte affiche son champ de carte (nulle part ailleurs) ; "
+        "gardé sous l'adresse de la boutique, qui ne le lit pas : reconnaît "
+        "l'appareil pour détecter la fraude à la carte.",
         timedelta(days=365),
         http_only=False,
         party="third",
@@ -300,10 +305,14 @@ STRIPE_COOKIES = (
     CookieSpec(
         "__stripe_sid",
         Category.TECHNICAL,
-        "Set by Stripe, our payment provider, on the card payment page only: "
-        "follows one payment session to detect card fraud.",
-        "Déposé par Stripe, notre prestataire de paiement, sur la seule page de "
-        "paiement par carte : suit une session de paiement pour détecter la fraude.",
+        "Written by the script of Stripe, our payment provider, when the card "
+        "payment page shows its card field (nowhere else); kept under this shop's "
+        "address, where the shop does not read it: follows one payment session to "
+        "detect card fraud.",
+        "Écrit par le script de Stripe, notre prestataire de paiement, quand la page "
+        "de paiement par carte affiche son champ de carte (nulle part ailleurs) ; "
+        "gardé sous l'adresse de la boutique, qui ne le lit pas : suit une session "
+        "de paiement pour détecter la fraude.",
         timedelta(minutes=30),
         http_only=False,
         party="third",

@@ -15,10 +15,12 @@ from typing import Any
 
 import stripe
 from flask import current_app
+from limits import parse
+from limits.errors import StorageError
 from sqlalchemy.exc import IntegrityError
 
 from eshop.clock import utcnow
-from eshop.extensions import db
+from eshop.extensions import db, limiter
 from eshop.orders.models import Order, OrderStatus
 from eshop.orders.payments import CARD
 from eshop.orders.services import (
@@ -54,6 +56,7 @@ from .refunds import return_due_payments, return_payment, settle_pending_refunds
 log = logging.getLogger(__name__)
 
 MAX_FAILED_ATTEMPTS = 5  # declined cards per order; then the shopper writes to us
+SET_UPS_PER_ORDER = parse("10 per hour")  # cards entered for one order
 SUCCEEDED = "payment_intent.succeeded"
 FAILED = "payment_intent.payment_failed"
 
@@ -135,8 +138,13 @@ def _still_pending(order_id: int) -> bool:
 
 def start_card_entry(order: Order) -> str:
     """A SetupIntent's client secret, for Stripe.js to take the card with
-    (``confirmCardSetup``): the card goes from the browser to Stripe only."""
+    (``confirmCardSetup``): the card goes from the browser to Stripe only.
+
+    Set-ups are counted per order as well as per client: each lets a script try
+    cards against Stripe directly, which is what card testers do."""
     open_attempt(order)  # refuses early after too many declined cards
+    if not _may_set_up(order.public_id):
+        raise TooManyAttempts(order.public_id)
     setup = call_stripe(
         lambda c: c.v1.setup_intents.create(
             params={
@@ -147,6 +155,16 @@ def start_card_entry(order: Order) -> str:
         )
     )
     return setup.client_secret
+
+
+def _may_set_up(public_id: str) -> bool:
+    if not limiter.enabled:
+        return True
+    try:
+        return limiter.limiter.hit(SET_UPS_PER_ORDER, "payments.setup", public_id)
+    except StorageError:
+        log.warning("card set-ups of an order could not be counted")
+        return True  # like every view's limit: the count fails open
 
 
 @dataclass(frozen=True)

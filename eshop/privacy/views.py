@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     jsonify,
     make_response,
     render_template,
@@ -16,6 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from config import card_payment_configured
 from eshop import consent
 from eshop.extensions import limiter
 from eshop.i18n import current_language
@@ -59,6 +61,7 @@ def policy() -> ResponseReturnValue:
         "privacy/policy.html",
         data_rows=data_rows(locale),
         cookie_rows=cookie_rows(locale),
+        card_payment=card_payment_configured(current_app.config),
     )
 
 

@@ -522,3 +522,26 @@ def test_an_intent_stripe_does_not_know_lets_the_order_expire(
         result = runner.invoke(args=["payments", "reconcile"])
     assert "1 expired" in result.output, result.output
     assert stock_of(app, product_id) == 5
+
+
+def test_card_set_ups_are_counted_per_order(app, client, stripe):
+    """Each set-up lets a script try cards at Stripe: ten an hour per order, from
+    any number of clients."""
+    _, public_id, _ = place_card_order(app)
+    token = csrf_of(pay_page(client, public_id).text)
+    answers = [
+        ask(
+            client,
+            public_id,
+            "setup",
+            token,
+        ).status_code
+        for _ in range(11)
+    ]
+    assert answers == [200] * 10 + [409]
+
+
+def test_the_privacy_page_names_stripe_when_cards_are_taken(app, client):
+    assert "Stripe Payments Europe" in client.get("/privacy?lang=en").text
+    app.config["STRIPE_SECRET_KEY"] = None
+    assert "Stripe Payments Europe" not in client.get("/privacy?lang=en").text

@@ -40,8 +40,8 @@ def policy_rows(page: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     ("lang", "technical", "third_party", "page_words", "year"),
     [
-        ("en", "Technical", "stripe.com (third party)", "card payment page only",
-         "12 months"),
+        ("en", "Technical", "stripe.com (third party)",
+         "card payment page shows its card field (nowhere else)", "12 months"),
         ("fr", "Techniques", "stripe.com (tiers)", "page de paiement par carte",
          "12 mois"),
     ],
@@ -71,7 +71,10 @@ def test_the_half_hour_stripe_session_cookie_says_so(client, lang):
 
 @pytest.mark.parametrize(
     ("lang", "page_words"),
-    [("en", "card payment page only"), ("fr", "page de paiement par carte")],
+    [
+        ("en", "card payment page shows its card field (nowhere else)"),
+        ("fr", "page de paiement par carte"),
+    ],
 )
 def test_cookies_json_lists_stripe_cookies_of_the_payment_page(
     client, takes_cards, lang, page_words
