@@ -22,7 +22,7 @@ from eshop.newsletter import services as newsletter
 from eshop.newsletter.models import SubscriptionSource
 from eshop.orders.address_book import SavedAddress, SaveResult
 from eshop.orders.models import Order
-from eshop.orders.services import Customer
+from eshop.orders.services import PUBLIC_ID, Customer
 from eshop.personal_data import describe_retention, register_purge
 from eshop.privacy import subject_rights
 from eshop.privacy.retention import months_before
@@ -76,6 +76,8 @@ def orders_of(member: Member) -> list[Order]:
 
 def order_of(member: Member, public_id: str) -> Order | None:
     """One of the member's orders, or None (another's, or none at all)."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        return None
     return db.session.execute(
         db.select(Order).where(
             Order.public_id == public_id, Order.email == member.email

@@ -6,6 +6,7 @@ the shop refuses; nothing is half-written then.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,7 +163,14 @@ def order_for_token(checkout_token: str) -> Order | None:
     ).scalar_one_or_none()
 
 
+# The unguessable id in an order's links: anything else is no order, unread.
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,43}")
+
+
 def order_by_public_id(public_id: str) -> Order | None:
+    """The order its link names, or None (unknown, or not even shaped like an id)."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        return None
     return db.session.execute(
         db.select(Order).where(Order.public_id == public_id)
     ).scalar_one_or_none()

@@ -24,7 +24,6 @@ from eshop.cart.codec import MAX_QUANTITY  # an order line never holds more
 
 from .models import Order, OrderStatus
 from .services import InvalidTransition, order_by_public_id
-from .views import PUBLIC_ID
 from .withdrawals import (
     NothingToWithdraw,
     WithdrawalClosed,
@@ -45,12 +44,7 @@ class WithdrawalForm(FlaskForm):
 
 
 def _order_or_404(public_id: str) -> Order:
-    if not PUBLIC_ID.fullmatch(public_id):
-        abort(404)
-    order = order_by_public_id(public_id)
-    if order is None:
-        abort(404)
-    return order
+    return order_by_public_id(public_id) or abort(404)
 
 
 def _page(order: Order, *, status: int = 200, error: str | None = None):

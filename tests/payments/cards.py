@@ -15,23 +15,15 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from eshop.orders.services import CheckoutRequest, Customer, place_order
+from eshop.orders.services import CheckoutRequest, place_order
 from tests.cart.catalogue import add_product
+from tests.orders.test_services import CLAIRE
 from tests.stripe_server import PUBLISHABLE_KEY, LocalStripe
 
 VISA = "4242424242424242"
 DECLINED_AT_SETUP = "4000000000000002"  # refused when the card is set up
 DECLINED_AT_CHARGE = "4000000000000341"  # set up fine, refused when charged
 NEEDS_3DS = "4000002500003155"  # the bank asks the shopper to authenticate
-
-CLAIRE = Customer(
-    email="claire@example.org",
-    full_name="Claire Martin",
-    street="3 rue des Lilas",
-    postal_code="84000",
-    city="Avignon",
-    country="FR",
-)
 
 
 def place_card_order(
