@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.page_loads import goto_settled, settle, watch
+
 pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 PHONE = (390, 844)
@@ -103,16 +105,18 @@ def shop_pages(page: Any, base: str) -> dict[str, str]:
 
 
 def visit(page: Any, url: str) -> None:
-    """Load ``url`` and let its pictures finish loading: leaving a page while the
-    test server still sends one would make it warn about the file it dropped."""
-    page.goto(url, wait_until="networkidle")
+    """Load ``url`` and let its pictures finish loading: a width is measured on the
+    page as drawn, and leaving a page while the test server still sends one would
+    make it warn about the file it dropped."""
+    goto_settled(page, url)
 
 
 def screenshot(page: Any, path: Any, **options: Any) -> None:
     """A screenshot, then the pictures it made the page load (a full page brings
     lazy ones into view) are let finish before the test moves on."""
+    watch(page)
     page.screenshot(path=str(path), **options)
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
 
 def page_width(page: Any) -> int:

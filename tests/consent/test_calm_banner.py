@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.page_loads import goto_settled, settle
+
 pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 PHONE = {"width": 390, "height": 844}
@@ -87,11 +89,12 @@ def banner(page: Any) -> Any:
 
 
 def scroll_down(page: Any) -> int:
+    """Scroll down a page opened with ``goto_settled``; where it stopped."""
     page.evaluate(f"window.scrollTo(0, {SCROLLED})")
     page.wait_for_function(f"window.scrollY === {SCROLLED}")
     # the pictures brought into view load before the test goes on: one dropped half
     # sent by the closing browser would make the test server warn
-    page.wait_for_load_state("networkidle")
+    settle(page)
     return page.evaluate("window.scrollY")
 
 
@@ -138,7 +141,7 @@ def act(page: Any, how: str) -> None:
 @pytest.mark.parametrize("size", [PHONE, {"width": 1280, "height": 800}])
 def test_choosing_never_moves_the_page(demo_shop, page, how, size):
     page.set_viewport_size(size)
-    page.goto(demo_shop + "/products")
+    goto_settled(page, demo_shop + "/products")
     before = scroll_down(page)
     header_top = page.locator(".site-header").evaluate(
         "header => header.getBoundingClientRect().top"
@@ -159,7 +162,7 @@ def test_choosing_never_moves_the_page(demo_shop, page, how, size):
 
 def test_with_javascript_the_confirmation_shows_and_can_be_dismissed(demo_shop, page):
     page.set_viewport_size(PHONE)
-    page.goto(demo_shop + "/products")
+    goto_settled(page, demo_shop + "/products")
     before = scroll_down(page)
     act(page, "refuse-mouse")
     shown = confirmation(page)
@@ -195,7 +198,7 @@ def test_without_javascript_the_confirmation_follows_the_redirect(
     page = no_script_page
     for choice in ("Tout refuser", "Tout accepter"):
         page.context.clear_cookies()
-        page.goto(demo_shop + "/products?page=2")
+        goto_settled(page, demo_shop + "/products?page=2")
         scroll_down(page)
         banner(page).get_by_role("button", name=choice, exact=True).click()
         page.wait_for_url(demo_shop + "/products?page=2")
