@@ -40,7 +40,7 @@ run: $(VENV)/.installed translations
 	wait $$shop
 
 test: $(VENV)/.installed translations
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
