@@ -50,6 +50,7 @@ def test_the_footer_links_the_four_legal_pages(
         box = link.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
         link.click()
+        page.wait_for_load_state()  # the click waits for the new address only
         assert page.get_by_role("heading", level=1, name=heading).is_visible()
     page.screenshot(path=str(artifacts / f"contact-{device}-{lang}.png"))
 
