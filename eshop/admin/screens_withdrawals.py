@@ -8,8 +8,6 @@ The refund of an order paid by card goes back to the card through Stripe first
 
 from __future__ import annotations
 
-import logging
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -18,7 +16,6 @@ from eshop.clock import utcnow
 from eshop.extensions import db
 from eshop.money import format_price
 from eshop.orders.payments import CARD
-from eshop.orders.withdrawal_models import WithdrawalRequest
 from eshop.orders.withdrawals import (
     AlreadyRefunded,
     RefundTooHigh,
@@ -29,15 +26,12 @@ from eshop.orders.withdrawals import (
     record_refund,
     requests_query,
 )
-from eshop.payments.errors import PaymentError
-from eshop.payments.models import CardRefund
-from eshop.payments.refunds import refund_to_card, refunds_of
+from eshop.payments.errors import PaymentError, RefundPending
+from eshop.payments.refunds import refund_withdrawal_to_card
 
 from .blueprint import bp
 from .card_refunds import refusal
 from .forms_operations import OrderActionForm, RefundForm
-
-log = logging.getLogger(__name__)
 
 REQUESTS_PER_PAGE = 50
 
@@ -102,6 +96,15 @@ def withdrawal_received(request_id: int) -> ResponseReturnValue:
     return _back()
 
 
+REFUNDED_TO_CARD = _l("%(amount)s is refunded to the card and recorded.")
+REFUNDED_EARLIER = _l(
+    "The refund of %(amount)s made to the card earlier is now recorded."
+)
+ON_ITS_WAY = _l(
+    "A refund of this request is on its way to Stripe: reload this page in a moment."
+)
+
+
 @bp.post("/withdrawals/<int:request_id>/refund")
 def withdrawal_refund(request_id: int) -> ResponseReturnValue:
     """Record the amount paid back: at most what was paid for the units returned
@@ -115,16 +118,34 @@ def withdrawal_refund(request_id: int) -> ResponseReturnValue:
         withdrawal = get_request(request_id)
     except RequestNotFound:
         abort(404)
-    if withdrawal.order.payment_method == CARD.code:
-        return refund_to_the_card(withdrawal, form)
     try:
-        record_refund(request_id, form.amount.data)
+        if withdrawal.order.payment_method == CARD.code:
+            done = refund_withdrawal_to_card(request_id, form.amount.data)
+            message = REFUNDED_EARLIER if done.made_earlier else REFUNDED_TO_CARD
+            flash(str(message) % {"amount": format_price(done.amount_cents)}, "success")
+        else:
+            record_refund(request_id, form.amount.data)
+            flash(str(_l("Refund recorded.")), "success")
     except AlreadyRefunded:
-        return _already_refunded()
+        return _already_refunded()  # a second click, or another tab
     except RefundTooHigh as error:
         return _too_high(form, request_id, error.cap_cents)
-    flash(str(_l("Refund recorded.")), "success")
+    except RefundPending:
+        flash(str(ON_ITS_WAY), "warning")
+    except PaymentError as error:
+        refused = refusal(error, withdrawal.order.number)
+        form.amount.errors = [refused.message]
+        return render_requests({request_id: form}, refused.code)
     return _back()
+
+
+REFUNDED_TO_CARD = _l("%(amount)s is refunded to the card and recorded.")
+REFUNDED_EARLIER = _l(
+    "The refund of %(amount)s made to the card earlier is now recorded."
+)
+ON_ITS_WAY = _l(
+    "A refund of this request is on its way to Stripe: reload this page in a moment."
+)
 
 
 def _already_refunded() -> ResponseReturnValue:
@@ -136,56 +157,3 @@ def _too_high(form: RefundForm, request_id: int, cap_cents: int) -> ResponseRetu
     message = _l("Give an amount above 0 and at most %(amount)s.")
     form.amount.errors = [str(message) % {"amount": format_price(cap_cents)}]
     return render_requests({request_id: form}, 400)
-
-
-def card_refunds_for(withdrawal: WithdrawalRequest) -> list[CardRefund]:
-    """The refunds to the card already made for this request."""
-    return [
-        refund
-        for refund in refunds_of(withdrawal.order_id)
-        if refund.withdrawal_request_id == withdrawal.id
-    ]
-
-
-def refund_to_the_card(
-    withdrawal: WithdrawalRequest, form: RefundForm
-) -> ResponseReturnValue:
-    """Send a card order's withdrawal refund back to the card, then record it.
-
-    Everything that can refuse is checked before Stripe is asked: a refund already
-    recorded, an amount above what the request is owed. A card refund already made
-    for this request (the recording failed after Stripe took it) is recorded
-    rather than sent twice. Stripe refusing records nothing.
-    """
-    request_id, amount = withdrawal.id, form.amount.data
-    if withdrawal.refunded_at is not None:
-        return _already_refunded()
-    if not 0 < amount <= withdrawal.refund_cap_cents:
-        return _too_high(form, request_id, withdrawal.refund_cap_cents)
-    earlier = card_refunds_for(withdrawal)
-    if any(refund.refund_id is None for refund in earlier):
-        message = _l(
-            "A refund of this request is on its way to Stripe: reload this page in "
-            "a moment."
-        )
-        flash(str(message), "warning")
-        return _back()
-    if earlier:
-        amount = sum(refund.amount_cents for refund in earlier)
-        done = _l("The refund of %(amount)s made to the card earlier is now recorded.")
-    else:
-        done = _l("%(amount)s is refunded to the card and recorded.")
-        try:
-            refund_to_card(
-                withdrawal.order_id, amount, withdrawal_request_id=request_id
-            )
-        except PaymentError as error:
-            refused = refusal(error, withdrawal.order.number)
-            form.amount.errors = [refused.message]
-            return render_requests({request_id: form}, refused.code)
-    try:
-        record_refund(request_id, amount)
-    except AlreadyRefunded:
-        return _already_refunded()  # another tab recorded this very refund
-    flash(str(done) % {"amount": format_price(amount)}, "success")
-    return _back()

@@ -35,6 +35,11 @@ class RefundTooHigh(PaymentError):
         self.cap_cents = cap_cents
 
 
+class RefundPending(PaymentError):
+    """A refund to the card for this withdrawal is still waiting for Stripe's
+    answer (``payments reconcile`` settles it)."""
+
+
 class AlreadyRefundedToCard(PaymentError):
     """This withdrawal request already has its refund to the card."""
 

@@ -10,6 +10,7 @@ and its metadata at Stripe; if Stripe does not answer, the row stays pending and
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import stripe
@@ -17,12 +18,19 @@ from sqlalchemy import func
 
 from eshop.extensions import db
 from eshop.orders.services import write_transaction
+from eshop.orders.withdrawals import (
+    AlreadyRefunded,
+    get_request,
+    record_refund,
+)
+from eshop.orders.withdrawals import RefundTooHigh as OverWithdrawalCap
 
 from .attempts import attempts_of, lock_attempt, move_attempt, succeeded_attempt
 from .errors import (
     AlreadyRefundedToCard,
     NothingToRefund,
     RefundFailed,
+    RefundPending,
     RefundTooHigh,
 )
 from .gateway import (
@@ -116,6 +124,46 @@ def refund_to_card(
         refund.refund_id = answer.id
     log.info("refund %s of %d cents on %s", answer.id, amount_cents, intent_id)
     return refund
+
+
+@dataclass(frozen=True)
+class WithdrawalRefund:
+    """What a withdrawal's refund to the card did: ``amount_cents`` recorded, sent
+    now or found made earlier (Stripe took it, the recording had failed)."""
+
+    amount_cents: int
+    made_earlier: bool
+
+
+def refund_withdrawal_to_card(request_id: int, amount_cents: int) -> WithdrawalRefund:
+    """A card order's withdrawal (or cancellation) refund: sent to the card first,
+    then recorded on the request, once.
+
+    Everything that can refuse is checked before Stripe is asked: AlreadyRefunded,
+    the request's cap (orders' RefundTooHigh), a refund still waiting for Stripe
+    (RefundPending). A refund made earlier for the request is recorded rather than
+    sent again; Stripe refusing (a PaymentError) records nothing.
+    """
+    withdrawal = get_request(request_id)
+    if withdrawal.refunded_at is not None:
+        raise AlreadyRefunded(request_id)
+    if not 0 < amount_cents <= withdrawal.refund_cap_cents:
+        raise OverWithdrawalCap(withdrawal.refund_cap_cents)
+    earlier = [
+        refund
+        for refund in refunds_of(withdrawal.order_id)
+        if refund.withdrawal_request_id == request_id
+    ]
+    if any(refund.refund_id is None for refund in earlier):
+        raise RefundPending(request_id)
+    if earlier:
+        amount_cents = sum(refund.amount_cents for refund in earlier)
+    else:
+        refund_to_card(
+            withdrawal.order_id, amount_cents, withdrawal_request_id=request_id
+        )
+    record_refund(request_id, amount_cents)
+    return WithdrawalRefund(amount_cents, made_earlier=bool(earlier))
 
 
 def _refund_for(withdrawal_request_id: int) -> bool:

@@ -28,7 +28,6 @@ from eshop.orders.services import (
     cancel_order,
     cancel_unpaid_order,
     get_order,
-    order_by_public_id,
     record_payment,
     write_transaction,
 )
@@ -61,16 +60,10 @@ SUCCEEDED = "payment_intent.succeeded"
 FAILED = "payment_intent.payment_failed"
 
 
-def payable_order(public_id: str) -> Order:
-    """The card order with this id, still waiting for its payment."""
-    order = order_by_public_id(public_id)
-    if (
-        order is None
-        or order.payment_method != CARD.code
-        or order.status != OrderStatus.PENDING_PAYMENT
-    ):
-        raise NotPayable(public_id)
-    return order
+def ensure_payable(order: Order) -> None:
+    """NotPayable unless it is a card order still waiting for its payment."""
+    if order.payment_method != CARD.code or order.status != OrderStatus.PENDING_PAYMENT:
+        raise NotPayable(order.public_id)
 
 
 def _retrieve_intent(intent_id: str) -> Any:

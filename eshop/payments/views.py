@@ -144,11 +144,12 @@ def _answer(state: str, status: int = 200, **extra: object) -> ResponseReturnVal
 
 
 def _payable(public_id: str) -> Order | ResponseReturnValue:
-    _order_or_404(public_id)
+    order = _order_or_404(public_id)
     try:
-        return services.payable_order(public_id)
+        services.ensure_payable(order)
     except NotPayable:
         return _answer("done", 409, next=url_for("orders.status", public_id=public_id))
+    return order
 
 
 # What a payment call's refusal tells the page: its state, status and message.
