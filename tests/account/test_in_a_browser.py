@@ -63,6 +63,7 @@ def test_from_the_link_request_to_signing_out(
     page.goto(f"{live_server}/account?lang={lang}")
     page.locator("main").get_by_label(words["email"]).fill(MEMBER_EMAIL)
     page.get_by_role("button", name=words["send"]).click()
+    page.wait_for_load_state()  # the click waits for the new address only
     assert page.get_by_role("heading", name=words["inbox"]).is_visible()
 
     # then the link arrives by mail, in their language
@@ -77,6 +78,7 @@ def test_from_the_link_request_to_signing_out(
     parts = urlsplit(link)
     page.goto(f"{live_server}{parts.path}?{parts.query}")
     page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_load_state()
     assert page.get_by_role("heading", name=words["account"], exact=True).is_visible()
     assert page.get_by_role("heading", name=words["orders"]).is_visible()
     assert page.get_by_role("link", name=number).is_visible()
@@ -84,6 +86,7 @@ def test_from_the_link_request_to_signing_out(
 
     # When they sign out, then the sign-in form is back
     page.get_by_role("button", name=words["sign_out"]).click()
+    page.wait_for_load_state()
     assert page.get_by_text(words["signed_out"]).is_visible()
     assert page.get_by_role("button", name=words["send"]).is_visible()
     page.goto(f"{live_server}/account?lang={lang}")

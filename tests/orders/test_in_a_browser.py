@@ -32,6 +32,7 @@ def test_a_guest_checks_out_without_javascript(
     page.goto(f"{live_server}/products/{slug}")
     page.get_by_label("Quantité").fill("2")
     page.get_by_role("button", name="Ajouter au panier").click()
+    page.wait_for_load_state()
 
     assert page.url.endswith("/cart")
     assert page.locator(".cart-link__count").inner_text() == "2"
@@ -39,6 +40,7 @@ def test_a_guest_checks_out_without_javascript(
     page.screenshot(path=str(artifacts / "cart.png"), full_page=True)
 
     page.get_by_role("link", name="Commander").click()
+    page.wait_for_load_state()
     form = page.locator("form.checkout__form")
     form.get_by_label("Adresse e-mail", exact=True).fill("claire@example.org")
     form.get_by_label("Nom complet", exact=True).fill("Claire Martin")
@@ -48,6 +50,7 @@ def test_a_guest_checks_out_without_javascript(
     page.screenshot(path=str(artifacts / "checkout.png"), full_page=True)
     form.get_by_label("J’ai lu et j’accepte les conditions générales de vente").check()
     page.get_by_role("button", name="Commander avec obligation de paiement").click()
+    page.wait_for_load_state()  # the click waits for the new address only
 
     assert "/orders/" in page.url
     assert page.get_by_text("En attente de votre paiement").is_visible()

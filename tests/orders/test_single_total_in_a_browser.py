@@ -83,6 +83,7 @@ def test_the_invoice_prints_alone(app, live_server, page, artifacts):
 
     page.goto(f"{live_server}/orders/{public_id}", wait_until="networkidle")
     page.get_by_role("link", name=re.compile("Votre facture F")).click()
+    page.wait_for_load_state()  # the click waits for the new address only
     assert page.locator(".site-header").is_visible()
     page.emulate_media(media="print")
 
