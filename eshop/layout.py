@@ -27,7 +27,6 @@ from typing import Any
 from flask import (
     Flask,
     current_app,
-    g,
     get_flashed_messages,
     render_template,
     request,
@@ -37,7 +36,7 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
 from eshop import consent
-from eshop.i18n import current_language
+from eshop.i18n import current_language, explicit_language
 from eshop.memo import Memo
 
 EXTENSION_KEY = "lavande.layout"
@@ -149,7 +148,7 @@ def link_shape() -> tuple[str, str | None, str]:
     if shape is None:
         shape = environ[SHAPE_KEY] = (
             current_language(),
-            g.get("explicit_lang"),
+            explicit_language(),
             request.script_root,
         )
     return shape

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import request
@@ -11,6 +12,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
 from .registry import OPTIONAL_CATEGORIES
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 OPTIONAL_NAMES = [category.value for category in OPTIONAL_CATEGORIES]
 
 
@@ -21,7 +23,7 @@ def safe_next(target: str | None) -> str:
         return "/"
     if target.startswith("//") or "\\" in target:
         return "/"
-    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+    if CONTROL_CHARACTERS.search(target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 
+from eshop.i18n import preferred_language
 from eshop.memo import Memo
 
 COOKIES = ("session", "consent", "cart", "details", "visitor", "ads")
@@ -76,3 +77,17 @@ def test_bad_cookies_leave_every_memo_bounded(app, make_product):
 
     grown = {name: (warm.get(name), size) for name, size in after.items()}
     assert {k: v for k, v in grown.items() if v[0] != v[1]} == {}
+
+
+def test_many_languages_leave_the_language_memo_bounded(app):
+    """Each distinct Accept-Language header is a new key for the memo of the
+    language it prefers: a thousand of them keep it at its bound, and each page
+    still speaks what its header asks for."""
+    client = app.test_client()
+    for n in range(REQUESTS):
+        wanted = "en" if n % 2 else "fr"
+        header = f"{wanted};q=0.9, x-{n};q=0.5"
+        page = client.get("/", headers={"Accept-Language": header})
+        assert f'<html lang="{wanted}"' in page.get_data(as_text=True)
+    info = preferred_language.cache_info()
+    assert info.currsize <= info.maxsize < REQUESTS
