@@ -78,6 +78,8 @@ def preferred_language(accept_language: str, languages: tuple[str, ...]) -> str:
 
 def explicit_language() -> str | None:
     """The URL's ``?lang=`` if the shop speaks it."""
+    if not request.query_string:  # most pages: no arguments to parse
+        return None
     explicit = request.args.get("lang", "")
     return explicit if explicit in current_app.config["LANGUAGES"] else None
 
