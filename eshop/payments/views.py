@@ -63,6 +63,10 @@ STRIPE_JS_EXTRA = (
 WEBHOOK_MAX_BYTES = 512 * 1024  # Stripe's events weigh a few kilobytes
 CARD_CALL_MAX_BYTES = 4096  # the charge call sends an id, nothing more
 PAYMENT_CALLS = "20 per hour"  # per client: card testing is what this limits
+# Per client: each load of the payment page asks Stripe about the order's attempt,
+# so a link scanner must not turn into Stripe calls; a shopper waiting on the
+# confirming page (it reloads every second) stays far below it.
+PAGE_LOADS = "300 per hour"
 
 UNAVAILABLE = _l("Card payment is not available at the moment. Please try again.")
 TOO_MANY = _l("Several cards were declined for this order. Please write to us.")
@@ -111,6 +115,7 @@ def _unavailable(order: Order, message: str, status: int) -> ResponseReturnValue
 
 
 @bp.get("/orders/<public_id>/pay")
+@limiter.limit(PAGE_LOADS)
 def pay(public_id: str) -> ResponseReturnValue:
     """The order's card payment page; the order's own page once nothing is due."""
     order = _order_or_404(public_id)

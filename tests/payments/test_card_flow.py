@@ -297,6 +297,18 @@ def test_an_unknown_or_not_card_order_has_no_payment_page(app, client):
     assert client.get("/orders/bad!/pay").status_code == 404
 
 
+def test_payment_page_loads_are_limited_per_client(app, client):
+    """Each load asks Stripe about the order, so a scanner is stopped after 300 an
+    hour, with a 429 in the page's language; the first loads are not refused."""
+    unknown = "/orders/AAAAAAAAAAAAAAAAAAAAAAAA/pay"
+    answers = [client.get(unknown).status_code for _ in range(300)]
+    assert set(answers) == {404}
+    refused = client.get(unknown + "?lang=en")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert 'lang="en"' in refused.text
+
+
 def test_reconcile_pays_orders_whose_webhooks_were_lost(app, client, stripe, runner):
     order_id, public_id, _ = place_card_order(app)
     pay_by_card(client, stripe, public_id)  # no webhook is registered: it is lost
