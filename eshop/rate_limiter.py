@@ -1,12 +1,12 @@
 """The shop's rate limits, counted with the ``limits`` library and nothing around it.
 
 A few views that write (the consent choice, a newsletter signup, a privacy request,
-the card payment's calls) and the payment page, whose every load asks Stripe, take
-``@limiter.limit("30 per minute")`` or their own rate; the login lock and the checkout limits
-count through ``limiter.limiter``, the same storage's fixed-window strategy. Only
-those views pay for a count: no hook runs on the other requests, which is why this
-is not Flask-Limiter (its three hooks on every request cost about a tenth of a warm
-product page; README, performance).
+the card payment's calls) take ``@limiter.limit("30 per minute")`` or their own
+rate; the login lock and the checkout limits count through ``limiter.limiter``, the
+same storage's fixed-window strategy, and the payment page's loads that ask Stripe
+through ``limiter.count``. Only those views pay for a count: no hook runs on the
+other requests, which is why this is not Flask-Limiter (its three hooks on every
+request cost about a tenth of a warm product page; README, performance).
 
 Settings: ``RATELIMIT_ENABLED`` (default on), ``RATELIMIT_STORAGE_URI`` (see
 ``eshop.ratelimits``), ``RATELIMIT_STORAGE_OPTIONS`` (given to the storage) and

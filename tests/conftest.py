@@ -186,7 +186,9 @@ class OwnContextClient(FlaskClient):
 def compiled_templates(tmp_path_factory: pytest.TempPathFactory) -> BytecodeCache:
     """Compiled templates, shared by the apps one worker's tests create: each test
     gets a new app, whose first pages would otherwise compile every template again
-    (about 70 ms a test). Keyed by each template's source, so an edit still shows."""
+    (about 70 ms a test). Jinja finds an entry by template name and file and drops it
+    when the source's checksum differs, so an edited template still shows; the code
+    also depends on the environment's options, which every test app shares."""
     return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("jinja")))
 
 

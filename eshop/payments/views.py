@@ -27,6 +27,8 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from eshop.extensions import csrf, limiter
 from eshop.orders.models import Order, OrderStatus
@@ -36,7 +38,7 @@ from eshop.personal_data import register_purge
 from eshop.security import allow_csp_source
 
 from . import gateway, services
-from .attempts import attempts_of
+from .attempts import attempts_of, latest_attempt
 from .errors import (
     CardDeclined,
     NotPayable,
@@ -63,13 +65,17 @@ STRIPE_JS_EXTRA = (
 WEBHOOK_MAX_BYTES = 512 * 1024  # Stripe's events weigh a few kilobytes
 CARD_CALL_MAX_BYTES = 4096  # the charge call sends an id, nothing more
 PAYMENT_CALLS = "20 per hour"  # per client: card testing is what this limits
-# Per client: each load of the payment page asks Stripe about the order's attempt,
-# so a link scanner must not turn into Stripe calls; a shopper waiting on the
-# confirming page (it reloads every second) stays far below it.
-PAGE_LOADS = "300 per hour"
+# Per client, the loads of the payment page that ask Stripe about the order, so a
+# link scanner does not turn into Stripe calls. The confirming page, which reloads
+# every second while Stripe's word is awaited, asks nothing and counts nothing.
+PAGE_LOADS = parse_many("300 per hour")
 
 UNAVAILABLE = _l("Card payment is not available at the moment. Please try again.")
 TOO_MANY = _l("Several cards were declined for this order. Please write to us.")
+TOO_MANY_LOADS = _l(
+    "This payment page was opened too often from your connection. "
+    "Please try again later."
+)
 UNREADABLE = _l("This payment could not be read. Please try again.")
 DECLINED = _l("Your card was declined. Please check its details or try another card.")
 
@@ -115,7 +121,6 @@ def _unavailable(order: Order, message: str, status: int) -> ResponseReturnValue
 
 
 @bp.get("/orders/<public_id>/pay")
-@limiter.limit(PAGE_LOADS)
 def pay(public_id: str) -> ResponseReturnValue:
     """The order's card payment page; the order's own page once nothing is due."""
     order = _order_or_404(public_id)
@@ -124,6 +129,14 @@ def pay(public_id: str) -> ResponseReturnValue:
         flash(_("Your payment is received. Thank you!"), "success")
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != CARD.code:
         return redirect(status_url, 303)  # nothing to pay by card here
+    latest = latest_attempt(order.id)
+    if latest is None or latest.status != AttemptStatus.CONFIRMED:
+        try:
+            limiter.count("payments.pay", PAGE_LOADS)
+        except TooManyRequests as refused:
+            response = _unavailable(order, TOO_MANY_LOADS, 429)
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return response
     try:
         attempt = services.refresh_attempt(order)
         if attempt is None or attempt.status != AttemptStatus.CONFIRMED:

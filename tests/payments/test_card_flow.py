@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from limits import parse_many
 
 from eshop.extensions import db as _db
 from eshop.mail.models import OutboxMessage
 from eshop.orders.models import Order
 from eshop.orders.services import InvalidTransition, mark_paid
 from eshop.orders.withdrawals import ask_to_cancel
-from eshop.payments import services
+from eshop.payments import services, views
 from eshop.payments.models import AttemptStatus, CardPayment, StripeEvent
 from tests.cart.catalogue import add_product, set_cart, stock_of
 from tests.payments.cards import (
@@ -297,16 +298,33 @@ def test_an_unknown_or_not_card_order_has_no_payment_page(app, client):
     assert client.get("/orders/bad!/pay").status_code == 404
 
 
-def test_payment_page_loads_are_limited_per_client(app, client):
-    """Each load asks Stripe about the order, so a scanner is stopped after 300 an
-    hour, with a 429 in the page's language; the first loads are not refused."""
-    unknown = "/orders/AAAAAAAAAAAAAAAAAAAAAAAA/pay"
-    answers = [client.get(unknown).status_code for _ in range(300)]
-    assert set(answers) == {404}
-    refused = client.get(unknown + "?lang=en")
+def test_payment_page_loads_that_ask_stripe_are_limited(
+    app, client, stripe, monkeypatch
+):
+    """Each load of an open payment asks Stripe about it: past the limit (here 2
+    an hour) a client gets a 429 in its language, private, with a way back."""
+    monkeypatch.setattr(views, "PAGE_LOADS", parse_many("2 per hour"))
+    _, public_id, _ = place_card_order(app)
+    assert [pay_page(client, public_id).status_code for _ in range(2)] == [200, 200]
+    refused = pay_page(client, public_id)
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
-    assert 'lang="en"' in refused.text
+    assert refused.headers["Cache-Control"] == "private, no-store"
+    assert "opened too often" in refused.text
+    assert f"/orders/{public_id}" in refused.text  # back to the order
+
+
+def test_the_confirming_page_reloads_without_counting(
+    app, client, stripe, api, monkeypatch
+):
+    """Waiting for Stripe's word, the page reloads every second and asks Stripe
+    nothing: however long the wait, it is never refused."""
+    monkeypatch.setattr(views, "PAGE_LOADS", parse_many("2 per hour"))
+    _, public_id, _ = place_card_order(app)
+    assert pay_by_card(client, stripe, public_id).json["state"] == "confirming"
+    reloads = [pay_page(client, public_id) for _ in range(5)]
+    assert [page.status_code for page in reloads] == [200] * 5
+    assert all(page.headers["Refresh"] == "1" for page in reloads)
 
 
 def test_reconcile_pays_orders_whose_webhooks_were_lost(app, client, stripe, runner):
