@@ -126,10 +126,13 @@ def withdrawal_refund(request_id: int) -> ResponseReturnValue:
         else:
             record_refund(request_id, form.amount.data)
             flash(str(_l("Refund recorded.")), "success")
-    except AlreadyRefunded:
-        return _already_refunded()  # a second click, or another tab
+    except AlreadyRefunded:  # a second click, or another tab
+        flash(str(_l("This refund was already recorded.")), "warning")
+        return _back()
     except RefundTooHigh as error:
-        return _too_high(form, request_id, error.cap_cents)
+        message = _l("Give an amount above 0 and at most %(amount)s.")
+        form.amount.errors = [str(message) % {"amount": format_price(error.cap_cents)}]
+        return render_requests({request_id: form}, 400)
     except RefundPending:
         flash(str(ON_ITS_WAY), "warning")
     except PaymentError as error:
@@ -137,23 +140,3 @@ def withdrawal_refund(request_id: int) -> ResponseReturnValue:
         form.amount.errors = [refused.message]
         return render_requests({request_id: form}, refused.code)
     return _back()
-
-
-REFUNDED_TO_CARD = _l("%(amount)s is refunded to the card and recorded.")
-REFUNDED_EARLIER = _l(
-    "The refund of %(amount)s made to the card earlier is now recorded."
-)
-ON_ITS_WAY = _l(
-    "A refund of this request is on its way to Stripe: reload this page in a moment."
-)
-
-
-def _already_refunded() -> ResponseReturnValue:
-    flash(str(_l("This refund was already recorded.")), "warning")
-    return _back()
-
-
-def _too_high(form: RefundForm, request_id: int, cap_cents: int) -> ResponseReturnValue:
-    message = _l("Give an amount above 0 and at most %(amount)s.")
-    form.amount.errors = [str(message) % {"amount": format_price(cap_cents)}]
-    return render_requests({request_id: form}, 400)

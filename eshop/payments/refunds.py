@@ -44,9 +44,8 @@ from .models import AttemptStatus, CardPayment, CardRefund
 
 log = logging.getLogger(__name__)
 
-PENDING_REFUND_MINUTES = (
-    10  # a refund still without Stripe's id after this is looked up
-)
+# A refund still without Stripe's id after this long is looked up at Stripe.
+PENDING_REFUND_MINUTES = 10
 # Stripe may have made the refund before the answer was lost: keep it pending.
 OUTCOME_UNKNOWN = (stripe.APIConnectionError, stripe.APIError)
 

@@ -220,9 +220,9 @@ def _outcome(attempt: CardPayment, intent: Any) -> CardOutcome:
     return CardOutcome("open")
 
 
-def refresh_attempt(order: Order) -> CardPayment | None:
-    """Ask Stripe where the order's open attempt stands (after 3-D Secure, say)."""
-    attempt = latest_attempt(order.id)
+def refresh_attempt(attempt: CardPayment | None) -> CardPayment | None:
+    """Ask Stripe where an order's latest attempt stands if it is still open (after
+    3-D Secure, say)."""
     if attempt is None or attempt.status != AttemptStatus.OPEN:
         return attempt
     try:

@@ -138,7 +138,7 @@ def pay(public_id: str) -> ResponseReturnValue:
             response.headers["Retry-After"] = str(refused.retry_after)
             return response
     try:
-        attempt = services.refresh_attempt(order)
+        attempt = services.refresh_attempt(latest)
         if attempt is None or attempt.status != AttemptStatus.CONFIRMED:
             attempt = services.open_attempt(order)
     except (CardPaymentUnavailable, StripeRefused, NotPayable):
