@@ -444,6 +444,7 @@ def test_progress_figures_update_without_reloading(
     page.fill("input[name=email]", owner.email)
     page.fill("input[name=password]", owner.password)
     page.click("form button[type=submit] >> text=/connexion|log in|se connecter/i")
+    page.wait_for_url(f"{live_server}/admin/")  # signed in before going on
     page.goto(f"{live_server}/admin/campaigns/{campaign_id}")
     page.check("input[name=confirm]")
     page.click(".admin-send button[type=submit]")

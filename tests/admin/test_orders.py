@@ -556,6 +556,7 @@ def test_owner_pays_and_ships_an_order_in_a_browser(
     page.fill("input[name=email]", owner.email)
     page.fill("input[name=password]", owner.password)
     page.click(".admin-login button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/")  # signed in before going on
     page.goto(f"{live_server}/admin/orders?status=pending_payment")
     page.click(f"text={number}")
     page.screenshot(path=str(artifacts / "admin-order-detail.png"), full_page=True)

@@ -173,6 +173,7 @@ def test_outbox_fits_a_phone_screen(app, live_server, page, owner, artifacts):
     page.fill("input[name=email]", owner.email)
     page.fill("input[name=password]", owner.password)
     page.click(".admin-login button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/")  # signed in before going on
 
     page.goto(f"{live_server}/admin/outbox")
 
